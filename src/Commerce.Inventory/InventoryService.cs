@@ -53,7 +53,7 @@ public sealed partial class InventoryService
     public async ValueTask<StockChangeResult> AdjustStockAsync(StockAdjustment adjustment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(adjustment);
-        if (adjustment.Quantity == 0 || Math.Abs(adjustment.Quantity) > _options.MaxStockQuantity || adjustment.Quantity == long.MinValue)
+        if (adjustment.Quantity is 0 or long.MinValue || Math.Abs(adjustment.Quantity) > _options.MaxStockQuantity)
         {
             throw Invalid(InventoryErrorCodes.InvalidQuantity,
                 $"An adjustment must be a non-zero quantity within +/-{_options.MaxStockQuantity}.", nameof(adjustment.Quantity));
