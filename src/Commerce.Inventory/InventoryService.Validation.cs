@@ -55,8 +55,8 @@ public sealed partial class InventoryService
             resolved[i] = new ReservedLine(line.Sku, location, line.Quantity);
         }
 
-        var now = _timeProvider.GetUtcNow();
-        return new ReservationCommand(request.Id, resolved, ReservationFingerprint(resolved, request.Ttl), now, now + ttl);
+        var now = Now();
+        return new ReservationCommand(request.Id, resolved, ReservationFingerprint(resolved, request.Ttl), now, ToMicroseconds(now + ttl));
     }
 
     private void ValidateTtl(TimeSpan ttl)
@@ -79,7 +79,7 @@ public sealed partial class InventoryService
 
         var resolved = Resolve(location);
         var fingerprint = Fingerprint($"{(int)kind}\u001f{sku}\u001f{resolved}\u001f{quantity}\u001f{reason}");
-        return new StockChange(sku, resolved, kind, quantity, reason, key, fingerprint, _timeProvider.GetUtcNow());
+        return new StockChange(sku, resolved, kind, quantity, reason, key, fingerprint, Now());
     }
 
     /// <summary>

@@ -157,7 +157,7 @@ public sealed partial class InventoryService
     public async ValueTask<ReservationResult> CommitAsync(ReservationId id, CancellationToken cancellationToken = default)
     {
         RequireId(id.IsEmpty, nameof(id));
-        var result = await _store.CommitAsync(id, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var result = await _store.CommitAsync(id, Now(), cancellationToken).ConfigureAwait(false);
         CountTransition(result, ReservationState.Committed);
         return result;
     }
@@ -168,7 +168,7 @@ public sealed partial class InventoryService
     public async ValueTask<ReservationResult> ReleaseAsync(ReservationId id, CancellationToken cancellationToken = default)
     {
         RequireId(id.IsEmpty, nameof(id));
-        var result = await _store.ReleaseAsync(id, _timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var result = await _store.ReleaseAsync(id, Now(), cancellationToken).ConfigureAwait(false);
         CountTransition(result, ReservationState.Released);
         return result;
     }
@@ -180,8 +180,8 @@ public sealed partial class InventoryService
     {
         RequireId(id.IsEmpty, nameof(id));
         ValidateTtl(ttl);
-        var now = _timeProvider.GetUtcNow();
-        return _store.ExtendAsync(id, now + ttl, now, cancellationToken);
+        var now = Now();
+        return _store.ExtendAsync(id, ToMicroseconds(now + ttl), now, cancellationToken);
     }
 
     /// <summary>Returns a reservation, or null when the id is unknown.</summary>
@@ -194,7 +194,7 @@ public sealed partial class InventoryService
     /// <summary>Expires one batch of reservations whose deadline has passed and returns how many expired.</summary>
     public async ValueTask<int> ExpireDueReservationsAsync(CancellationToken cancellationToken = default)
     {
-        var expired = await _store.ExpireAsync(_timeProvider.GetUtcNow(), _options.ExpiryBatchSize, cancellationToken).ConfigureAwait(false);
+        var expired = await _store.ExpireAsync(Now(), _options.ExpiryBatchSize, cancellationToken).ConfigureAwait(false);
         _metrics.Transitioned(ReservationState.Expired, expired);
         return expired;
     }
@@ -206,6 +206,11 @@ public sealed partial class InventoryService
             _metrics.Transitioned(state);
         }
     }
+
+    /// <summary>The current time, truncated to whole microseconds so that every store (PostgreSQL keeps microseconds) returns exactly what it was given.</summary>
+    private DateTimeOffset Now() => ToMicroseconds(_timeProvider.GetUtcNow());
+
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset time) => time.AddTicks(-(time.Ticks % TimeSpan.TicksPerMicrosecond));
 
     private LocationId Resolve(LocationId? location) =>
         location is { IsEmpty: false } given ? given : _defaultLocation;

@@ -45,7 +45,20 @@ public sealed record Reservation(
     IReadOnlyList<ReservedLine> Lines,
     ReservationState State,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt)
+{
+    /// <summary>Two reservations are equal when every field and every line (in order) are equal.</summary>
+    public bool Equals(Reservation? other) =>
+        other is not null
+        && Id == other.Id
+        && State == other.State
+        && CreatedAt == other.CreatedAt
+        && ExpiresAt == other.ExpiresAt
+        && Lines.SequenceEqual(other.Lines);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Id, State, CreatedAt, ExpiresAt, Lines.Count);
+}
 
 /// <summary>A line of a reservation, its location resolved.</summary>
 /// <param name="Sku">The SKU.</param>
