@@ -45,7 +45,16 @@ public readonly struct Money : IEquatable<Money>, IComparable<Money>
     /// </summary>
     public static Money FromDecimal(decimal amount, Currency currency)
     {
-        var scaled = amount * Pow10(currency.Exponent);
+        decimal scaled;
+        try
+        {
+            scaled = amount * Pow10(currency.Exponent);
+        }
+        catch (OverflowException)
+        {
+            throw Overflow();
+        }
+
         if (scaled != decimal.Truncate(scaled))
         {
             throw new CommerceValidationException(
