@@ -16,7 +16,7 @@ case "$command" in
   test)
     trap stop_servers EXIT
     start_postgres
-    dotnet build Commerce.sln -c Release -warnaserror
+    dotnet build Commerce.sln -c Release
     dotnet test Commerce.sln -c Release --no-build "$@"
     ;;
   run)
