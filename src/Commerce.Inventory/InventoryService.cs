@@ -176,12 +176,18 @@ public sealed partial class InventoryService
     /// <summary>Keeps an active reservation alive until <paramref name="ttl"/> from now (never shortening it).</summary>
     /// <returns>The reservation with its new deadline, or <c>inventory.reservation_expired</c> / <c>inventory.reservation_not_active</c>.</returns>
     /// <exception cref="CommerceException"><c>inventory.reservation_not_found</c>, <c>inventory.invalid_ttl</c>.</exception>
-    public ValueTask<ReservationResult> ExtendAsync(ReservationId id, TimeSpan ttl, CancellationToken cancellationToken = default)
+    public async ValueTask<ReservationResult> ExtendAsync(ReservationId id, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         RequireId(id.IsEmpty, nameof(id));
         ValidateTtl(ttl);
         var now = Now();
-        return _store.ExtendAsync(id, ToMicroseconds(now + ttl), now, cancellationToken);
+        var result = await _store.ExtendAsync(id, ToMicroseconds(now + ttl), now, cancellationToken).ConfigureAwait(false);
+        if (result.IsSuccess)
+        {
+            _metrics.Extended();
+        }
+
+        return result;
     }
 
     /// <summary>Returns a reservation, or null when the id is unknown.</summary>

@@ -90,6 +90,8 @@ public sealed class PostgreSqlInventorySpecificTests : IAsyncLifetime
             .UsePostgreSql(TestServers.RequirePostgreSql(), o => o.Schema = _schema.Name);
         using var host = builder.Build();
 
+        // The schema must exist before the sweeper's first pass: the migration is the first hosted service.
+        Assert.Equal("PostgreSqlInventoryMigration", host.Services.GetServices<IHostedService>().First().GetType().Name);
         await host.StartAsync();
         var inventory = host.Services.GetRequiredService<InventoryService>();
         await inventory.AdjustStockAsync(new StockAdjustment(new Sku("s"), 3, "received", new IdempotencyKey("k")));

@@ -23,7 +23,7 @@ internal sealed class InventoryMetrics : IDisposable
         _reservations = _meter.CreateCounter<long>(
             "commerce.inventory.reservations", "{reservation}", "Reservation requests by outcome (reserved, insufficient_stock, replay).");
         _transitions = _meter.CreateCounter<long>(
-            "commerce.inventory.reservation.transitions", "{reservation}", "Reservations committed, released or expired.");
+            "commerce.inventory.reservation.transitions", "{reservation}", "Reservations committed, released, expired or extended.");
         _unitsReserved = _meter.CreateCounter<long>(
             "commerce.inventory.units.reserved", "{unit}", "Units held by new reservations.");
         _stockChanges = _meter.CreateCounter<long>(
@@ -56,6 +56,8 @@ internal sealed class InventoryMetrics : IDisposable
             _transitions.Add(count, new KeyValuePair<string, object?>("state", StateName(state)));
         }
     }
+
+    public void Extended() => _transitions.Add(1, new KeyValuePair<string, object?>("state", "extended"));
 
     public void StockChanged(string kind) => _stockChanges.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -186,6 +186,14 @@ public sealed partial class InMemoryInventoryStore
             }
         }
 
+        foreach (var (key, record) in _stockChanges)
+        {
+            if (now - record.CreatedAt > _retention)
+            {
+                _stockChanges.TryRemove(new KeyValuePair<IdempotencyKey, StockChangeRecord>(key, record));
+            }
+        }
+
         return new(expired);
     }
 

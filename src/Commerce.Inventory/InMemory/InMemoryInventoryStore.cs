@@ -29,8 +29,8 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
     /// <summary>Creates a store.</summary>
     /// <param name="recordEvents">Whether to write events to <see cref="Outbox"/> for a relay to publish.</param>
     /// <param name="retention">
-    /// How long finished (committed, released, expired) reservations are kept so that replays of their ids still
-    /// return them. Default 24 hours.
+    /// How long finished (committed, released, expired) reservations and the idempotency keys of stock changes are
+    /// kept so that replays still return the first outcome; the sweeper forgets them after that. Default 24 hours.
     /// </param>
     /// <param name="timeProvider">The clock the outbox schedules retries with. Default <see cref="TimeProvider.System"/>.</param>
     public InMemoryInventoryStore(bool recordEvents, TimeSpan? retention = null, TimeProvider? timeProvider = null)
@@ -105,7 +105,7 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
             }
 
             var level = row.ToLevel() with { OnHand = onHand };
-            record = new StockChangeRecord(change.Fingerprint, new StockChangeResult(level, IsReplay: false));
+            record = new StockChangeRecord(change.Fingerprint, new StockChangeResult(level, IsReplay: false), change.Now);
             if (!_stockChanges.TryAdd(change.IdempotencyKey, record))
             {
                 record = null!;
@@ -184,7 +184,7 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
             ? row
             : throw new CommerceValidationException(InventoryErrorCodes.UnknownSku, $"{sku} has no stock record at {location}.", "Sku");
 
-    private sealed record StockChangeRecord(Guid Fingerprint, StockChangeResult Result);
+    private sealed record StockChangeRecord(Guid Fingerprint, StockChangeResult Result, DateTimeOffset CreatedAt);
 
     /// <summary>One SKU at one location. Every field is read and written under the row's own monitor.</summary>
     private sealed class StockRow(Sku sku, LocationId location)
