@@ -119,5 +119,4 @@ public sealed partial class InventoryService
             }
         }
     }
-
 }

@@ -3,8 +3,8 @@ using Commerce;
 using Commerce.Inventory;
 using Marketplace.Catalog;
 using Marketplace.Errors;
-using Marketplace.Identity;
 using Marketplace.Idempotency;
+using Marketplace.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

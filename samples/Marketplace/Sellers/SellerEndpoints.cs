@@ -2,8 +2,8 @@ using System.Security.Claims;
 using Commerce;
 using Commerce.Inventory;
 using Marketplace.Catalog;
-using Marketplace.Identity;
 using Marketplace.Idempotency;
+using Marketplace.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -95,22 +95,22 @@ public readonly struct Currency : IEquatable<Currency>
     private static FrozenDictionary<string, Currency> BuildTable()
     {
         // Active ISO 4217 codes. Most have two minor digits; the exceptions are listed explicitly.
-        const string twoDigits =
+        const string TwoDigits =
             "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF " +
             "CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL " +
             "HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP " +
             "MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD " +
             "SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS " +
             "VES WST XCD YER ZAR ZMW ZWG";
-        const string zeroDigits = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF";
-        const string threeDigits = "BHD IQD JOD KWD LYD OMR TND";
-        const string fourDigits = "CLF UYW";
+        const string ZeroDigits = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF";
+        const string ThreeDigits = "BHD IQD JOD KWD LYD OMR TND";
+        const string FourDigits = "CLF UYW";
 
         var table = new Dictionary<string, Currency>(StringComparer.OrdinalIgnoreCase);
-        Add(table, twoDigits, 2);
-        Add(table, zeroDigits, 0);
-        Add(table, threeDigits, 3);
-        Add(table, fourDigits, 4);
+        Add(table, TwoDigits, 2);
+        Add(table, ZeroDigits, 0);
+        Add(table, ThreeDigits, 3);
+        Add(table, FourDigits, 4);
         return table.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
         static void Add(Dictionary<string, Currency> table, string codes, byte exponent)

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using Commerce.Events;
 using Commerce;
+using Commerce.Events;
 using Commerce.Inventory;
 using Commerce.Inventory.Diagnostics;
 using Commerce.Inventory.Events;
