@@ -25,6 +25,12 @@ public sealed class PostgreSqlInventoryOptions
     [Range(1, 1_000)]
     public int MaxConcurrentBatches { get; set; } = 8;
 
+    /// <summary>
+    /// How long finished reservations, stock-change idempotency keys and published events are kept (so that replays
+    /// still return the first outcome) before the sweeper deletes them. The movement ledger is kept forever. Default 24 hours.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Whether the DI registration applies the schema at start-up. Default true.</summary>
     public bool MigrateOnStart { get; set; } = true;
 }

@@ -102,6 +102,36 @@ public sealed class PostgreSqlInventorySpecificTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_sweeper_reaps_what_outlived_the_retention_window_but_keeps_the_ledger()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero));
+        await using var store = new PostgreSqlInventoryStore(_schema.DataSource,
+            new PostgreSqlInventoryOptions { Schema = _schema.Name, Retention = TimeSpan.FromHours(1) }, time);
+        await store.MigrateAsync();
+        var inventory = new InventoryService(store, Options.Create(new InventoryOptions()), time);
+        var receive = new StockAdjustment(new Sku("s"), 5, "received", new IdempotencyKey("k"));
+        await inventory.AdjustStockAsync(receive);
+        await inventory.ReserveAsync(new ReservationRequest(new ReservationId("r"), [new ReservationLine(new Sku("s"), 1)]));
+        await inventory.CommitAsync(new ReservationId("r"));
+        var published = await store.Outbox.ClaimAsync(100, TimeSpan.FromMinutes(1), CancellationToken.None);
+        await store.Outbox.MarkPublishedAsync(published, CancellationToken.None);
+
+        time.Advance(TimeSpan.FromMinutes(30));
+        await inventory.ExpireDueReservationsAsync();
+        Assert.NotNull(await inventory.GetReservationAsync(new ReservationId("r")));
+        Assert.True((await inventory.AdjustStockAsync(receive)).IsReplay);
+
+        time.Advance(TimeSpan.FromHours(2));
+        await inventory.ExpireDueReservationsAsync();
+
+        Assert.Null(await inventory.GetReservationAsync(new ReservationId("r")));
+        Assert.False((await inventory.AdjustStockAsync(receive)).IsReplay);
+        Assert.Equal(4, await inventory.ReadMovementsAsync(new Sku("s")).CountAsync()); // received, reserved, committed, received again
+        await using var count = _schema.DataSource.CreateCommand($"SELECT count(*) FROM {_schema.Name}.inventory_outbox WHERE published_at IS NOT NULL");
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public void A_bad_schema_name_is_refused_before_any_sql_is_built()
     {
         Assert.Throws<ArgumentException>(() => new PostgreSqlInventoryStore(_schema.DataSource, new PostgreSqlInventoryOptions { Schema = "x; DROP TABLE y" }));

@@ -41,13 +41,22 @@ public sealed partial class PostgreSqlInventoryStore
     }
 
     /// <inheritdoc />
+    /// <remarks>The same round trip also reaps, in a batch of the same size, what has outlived <see cref="PostgreSqlInventoryOptions.Retention"/>.</remarks>
     public async ValueTask<int> ExpireAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(_sql.Expire);
-        command.Parameters.Add(Time(now));
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = _options.RecordEvents });
-        return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await using var batch = _dataSource.CreateBatch();
+        var expire = new NpgsqlBatchCommand(_sql.Expire);
+        expire.Parameters.Add(Time(now));
+        expire.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
+        expire.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = _options.RecordEvents });
+        var reap = new NpgsqlBatchCommand(_sql.Reap);
+        reap.Parameters.Add(Time(now - _options.Retention));
+        reap.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
+        batch.BatchCommands.Add(expire);
+        batch.BatchCommands.Add(reap);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return reader.GetInt32(0);
     }
 
     /// <summary>Runs one coalesced batch of reservations in a single call. Ids within a batch are distinct.</summary>

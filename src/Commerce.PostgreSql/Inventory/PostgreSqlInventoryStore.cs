@@ -178,6 +178,9 @@ public sealed partial class PostgreSqlInventoryStore : IInventoryStore, IAsyncDi
         public string Expire { get; } = SchemaMigrator.Render(
             "SELECT {schema}.inventory_expire($1, $2, $3)", schema);
 
+        public string Reap { get; } = SchemaMigrator.Render(
+            "SELECT {schema}.inventory_reap($1, $2)", schema);
+
         public string GetReservation { get; } = SchemaMigrator.Render(
             "SELECT state, created_at, expires_at, skus, locations, quantities FROM {schema}.inventory_reservations WHERE id = $1", schema);
     }

@@ -405,3 +405,37 @@ BEGIN
     RETURN QUERY SELECT 0::smallint, cur.on_hand + delta, cur.reserved, cur.backorder_limit;
 END
 $fn$;
+
+CREATE INDEX IF NOT EXISTS inventory_reservations_finished ON {schema}.inventory_reservations (finished_at) WHERE state <> 0;
+CREATE INDEX IF NOT EXISTS inventory_stock_changes_created ON {schema}.inventory_stock_changes (created_at);
+CREATE INDEX IF NOT EXISTS inventory_outbox_published ON {schema}.inventory_outbox (published_at) WHERE published_at IS NOT NULL;
+
+-- Forgets, in bounded batches, what is only kept for replays: finished reservations, stock-change keys and
+-- published events older than p_before. The movement ledger is the audit trail and is never reaped.
+CREATE OR REPLACE FUNCTION {schema}.inventory_reap(p_before timestamptz, p_limit int)
+RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    reaped int := 0;
+    n int;
+BEGIN
+    DELETE FROM {schema}.inventory_reservations
+     WHERE id IN (SELECT id FROM {schema}.inventory_reservations
+                   WHERE state <> 0 AND finished_at < p_before
+                   ORDER BY finished_at LIMIT p_limit FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    reaped := reaped + n;
+    DELETE FROM {schema}.inventory_stock_changes
+     WHERE idempotency_key IN (SELECT idempotency_key FROM {schema}.inventory_stock_changes
+                                WHERE created_at < p_before
+                                ORDER BY created_at LIMIT p_limit FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    reaped := reaped + n;
+    DELETE FROM {schema}.inventory_outbox
+     WHERE position IN (SELECT position FROM {schema}.inventory_outbox
+                         WHERE published_at < p_before
+                         ORDER BY published_at LIMIT p_limit FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN reaped + n;
+END
+$fn$;
