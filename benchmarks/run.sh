@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmarks (see benchmarks/README.md).
+#   benchmarks/run.sh [load] [load-test args]   durable throwaway PostgreSQL on 127.0.0.1; engine vs pgbench; server stopped on exit
+#   benchmarks/run.sh micro [BenchmarkDotNet args]   in-memory BenchmarkDotNet suite (default: --filter '*')
+# ./build.sh bench [...] runs this script with the same arguments.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+mode=load
+case "${1:-}" in
+  micro|load) mode="$1"; shift ;;
+esac
+
+case "$mode" in
+  micro)
+    dotnet build benchmarks/Commerce.Benchmarks -c Release
+    [ $# -gt 0 ] || set -- --filter '*'
+    cd benchmarks/Commerce.Benchmarks
+    exec dotnet run -c Release --no-build -- "$@"
+    ;;
+  load)
+    dotnet build benchmarks/Commerce.LoadTests -c Release
+    case " $* " in
+      *" --help "*|*" -h "*|*" --print-script "*)
+        exec dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- "$@" ;;
+    esac
+    . eng/servers.sh
+    # stop_servers, plus the server's temporary folder (start_postgres creates it in a subshell, so SERVERS_ROOT
+    # stays unset here and stop_servers would leave it behind).
+    cleanup() {
+      local root=""
+      [ -z "${PG_DATA:-}" ] || root=$(dirname "$PG_DATA")
+      stop_servers
+      case "$root" in "${TMPDIR:-/tmp}"/commerce-servers.*) rm -rf "$root" ;; esac
+    }
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    start_postgres durable
+    case " $* " in
+      *" --output "*) ;;
+      *) mkdir -p benchmarks/artifacts; set -- "$@" --output benchmarks/artifacts/load-results.md ;;
+    esac
+    dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- "$@"
+    ;;
+esac
