@@ -86,6 +86,14 @@ internal static class InventoryEventFactory
         return JsonSerializer.SerializeToUtf8Bytes(payload, InventoryJsonContext.Default.ReservationEvent);
     }
 
+    /// <summary>Serializes a payload the in-memory store queued: a reservation snapshot or a stock adjustment.</summary>
+    public static ReadOnlyMemory<byte> SerializePayload(object payload) => payload switch
+    {
+        Reservation reservation => Serialize(reservation),
+        StockAdjustedEvent adjusted => Serialize(adjusted),
+        _ => throw new InvalidOperationException($"Unexpected payload {payload.GetType()}."),
+    };
+
     public static byte[] Serialize(StockAdjustedEvent payload) =>
         JsonSerializer.SerializeToUtf8Bytes(payload, InventoryJsonContext.Default.StockAdjustedEvent);
 }

@@ -241,7 +241,7 @@ public sealed partial class InMemoryInventoryStore
     }
 
     private void AppendEvent(Reservation reservation, DateTimeOffset now) =>
-        _outbox?.Append(InventoryEventFactory.EventType(reservation.State), reservation.Id.Value, now, reservation);
+        _outbox?.Append(InventoryEventFactory.EventType(reservation.State), reservation.Id.Value, now, reservation, SerializePayload);
 
     private ReservationEntry GetEntryOrThrow(ReservationId id) =>
         _reservations.TryGetValue(id, out var entry)

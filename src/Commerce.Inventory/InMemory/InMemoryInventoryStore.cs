@@ -16,7 +16,10 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
     private readonly ConcurrentDictionary<Sku, ConcurrentDictionary<LocationId, StockRow>> _stock = new();
     private readonly ConcurrentDictionary<ReservationId, ReservationEntry> _reservations = new();
     private readonly ConcurrentDictionary<IdempotencyKey, StockChangeRecord> _stockChanges = new();
-    private readonly InMemoryOutbox? _outbox;
+    // One delegate for every append: the outbox serializes a payload only when it is relayed.
+    private static readonly Func<object, ReadOnlyMemory<byte>> SerializePayload = InventoryEventFactory.SerializePayload;
+
+    private readonly InMemoryOutboxStore? _outbox;
     private readonly TimeSpan _retention;
     private long _sequence;
 
@@ -35,7 +38,7 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
     /// <param name="timeProvider">The clock the outbox schedules retries with. Default <see cref="TimeProvider.System"/>.</param>
     public InMemoryInventoryStore(bool recordEvents, TimeSpan? retention = null, TimeProvider? timeProvider = null)
     {
-        _outbox = recordEvents ? new InMemoryOutbox(timeProvider ?? TimeProvider.System) : null;
+        _outbox = recordEvents ? new InMemoryOutboxStore(timeProvider) : null;
         _retention = retention ?? TimeSpan.FromHours(24);
     }
 
@@ -118,7 +121,7 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
                     NextSequence(), change.Sku, change.Location, kind, onHandDelta, 0, change.Reason, change.IdempotencyKey.Value, change.Now));
                 _outbox?.Append(InventoryEventTypes.StockAdjusted, $"{change.Sku}@{change.Location}", change.Now, new StockAdjustedEvent(
                     change.Sku.Value, change.Location.Value, change.Kind == StockChangeKind.Adjust ? "adjust" : "sync",
-                    onHandDelta, onHand, row.Reserved, change.Reason, change.IdempotencyKey.Value));
+                    onHandDelta, onHand, row.Reserved, change.Reason, change.IdempotencyKey.Value), SerializePayload);
             }
         }
 

@@ -1,0 +1,93 @@
+namespace Commerce.Payments.Idempotency;
+
+/// <summary>Where a caller's idempotency key stands.</summary>
+public enum IdempotencyState
+{
+    /// <summary>A request holds the key's lease and is running.</summary>
+    InProgress,
+
+    /// <summary>No request runs, but the key is not finished: its last request ended in an unknown outcome or a crash. A retry resumes it.</summary>
+    Open,
+
+    /// <summary>Finished: the stored result is replayed.</summary>
+    Completed,
+}
+
+/// <summary>How a finished request ended, as stored with its key and replayed to retries.</summary>
+public enum PaymentOutcome
+{
+    /// <summary>The operation succeeded.</summary>
+    Succeeded,
+
+    /// <summary>The PSP refused it.</summary>
+    Declined,
+
+    /// <summary>No provider could process it.</summary>
+    Failed,
+
+    /// <summary>The outcome is not known yet: the key stays open and a retry resumes the request. Never stored as a result.</summary>
+    Pending,
+}
+
+/// <summary>The stored result of a finished request.</summary>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Status">The payment's status when it ended.</param>
+/// <param name="AttemptNumber">The attempt that decided it.</param>
+/// <param name="FailureCode">The decline or error code, when it did not succeed.</param>
+/// <param name="FailureMessage">The reason, when it did not succeed.</param>
+public sealed record StoredPaymentResult(PaymentOutcome Outcome, PaymentStatus Status, int AttemptNumber, string? FailureCode, string? FailureMessage);
+
+/// <summary>A caller's idempotency key and what it is bound to.</summary>
+public sealed record IdempotencyRecord
+{
+    /// <summary>The caller's key.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>The operation the key was first used for.</summary>
+    public required PaymentOperation Operation { get; init; }
+
+    /// <summary>A hash of the canonical request; the same key with another fingerprint is rejected.</summary>
+    public required string Fingerprint { get; init; }
+
+    /// <summary>The payment the request is about.</summary>
+    public required PaymentId PaymentId { get; init; }
+
+    /// <summary>Where the key stands.</summary>
+    public required IdempotencyState State { get; init; }
+
+    /// <summary>Until when the running request holds the key; a later claim may take it over (the holder died).</summary>
+    public DateTimeOffset LeaseExpiresAt { get; init; }
+
+    /// <summary>The attempt started for the request, once persisted; a resume continues it with the same PSP key.</summary>
+    public int? AttemptNumber { get; init; }
+
+    /// <summary>The result, once completed.</summary>
+    public StoredPaymentResult? Result { get; init; }
+
+    /// <summary>When the key was first claimed; it is reaped a retention window later.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>What a claim of a key found.</summary>
+public enum IdempotencyClaimStatus
+{
+    /// <summary>The key was new: the caller now holds it.</summary>
+    Claimed,
+
+    /// <summary>The key was open or its lease had expired: the caller now holds it and resumes the earlier request.</summary>
+    Resumed,
+
+    /// <summary>The key's request finished: replay its result.</summary>
+    Completed,
+
+    /// <summary>Another request holds the key's lease.</summary>
+    InProgress,
+
+    /// <summary>The key was used with a different request.</summary>
+    FingerprintMismatch,
+}
+
+/// <summary>The answer to a claim.</summary>
+/// <param name="Status">What the claim found.</param>
+/// <param name="Record">The key's record after the claim.</param>
+public readonly record struct IdempotencyClaim(IdempotencyClaimStatus Status, IdempotencyRecord Record);

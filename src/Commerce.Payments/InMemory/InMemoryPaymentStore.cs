@@ -1,0 +1,255 @@
+using System.Collections.Concurrent;
+using Commerce.Events;
+using Commerce.Payments.Idempotency;
+using Commerce.Payments.Ledger;
+using Commerce.Payments.Storage;
+
+namespace Commerce.Payments.InMemory;
+
+/// <summary>
+/// The embedded payment store. Each payment has its own lock, so writes to different payments never contend; keys are
+/// claimed with compare-and-swap. Correct under heavy multithreading; state lives as long as the process.
+/// </summary>
+public sealed class InMemoryPaymentStore : IPaymentStore
+{
+    private readonly ConcurrentDictionary<PaymentId, Entry> _payments = new();
+    private readonly ConcurrentDictionary<string, IdempotencyRecord> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Provider, string EventId), WebhookReceipt> _webhooks = new();
+    private readonly ConcurrentDictionary<(string Provider, string PspReference), PaymentId> _pspReferences = new();
+    private readonly InMemoryOutboxStore _outbox;
+
+    /// <summary>Creates an empty store.</summary>
+    public InMemoryPaymentStore(TimeProvider? timeProvider = null) => _outbox = new InMemoryOutboxStore(timeProvider);
+
+    /// <inheritdoc />
+    public IOutboxStore Outbox => _outbox;
+
+    /// <inheritdoc />
+    public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        while (true)
+        {
+            if (_keys.TryAdd(candidate.Key, candidate))
+            {
+                return new(new IdempotencyClaim(IdempotencyClaimStatus.Claimed, candidate));
+            }
+
+            if (!_keys.TryGetValue(candidate.Key, out var existing))
+            {
+                continue;
+            }
+
+            if (!string.Equals(existing.Fingerprint, candidate.Fingerprint, StringComparison.Ordinal))
+            {
+                return new(new IdempotencyClaim(IdempotencyClaimStatus.FingerprintMismatch, existing));
+            }
+
+            if (existing.State == IdempotencyState.Completed)
+            {
+                return new(new IdempotencyClaim(IdempotencyClaimStatus.Completed, existing));
+            }
+
+            if (existing.State == IdempotencyState.InProgress && existing.LeaseExpiresAt > now)
+            {
+                return new(new IdempotencyClaim(IdempotencyClaimStatus.InProgress, existing));
+            }
+
+            var taken = existing with { State = IdempotencyState.InProgress, LeaseExpiresAt = candidate.LeaseExpiresAt };
+            if (_keys.TryUpdate(candidate.Key, taken, existing))
+            {
+                return new(new IdempotencyClaim(IdempotencyClaimStatus.Resumed, taken));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken)
+    {
+        while (_keys.TryGetValue(key, out var existing) && existing.State == IdempotencyState.InProgress)
+        {
+            var done = forget
+                ? _keys.TryRemove(new KeyValuePair<string, IdempotencyRecord>(key, existing))
+                : _keys.TryUpdate(key, existing with { State = IdempotencyState.Open }, existing);
+            if (done)
+            {
+                break;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _keys[record.Key] = record;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IdempotencyRecord?> GetKeyAsync(string key, CancellationToken cancellationToken) =>
+        new(_keys.TryGetValue(key, out var record) ? record : null);
+
+    /// <inheritdoc />
+    public ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken) =>
+        new(_payments.TryGetValue(paymentId, out var entry) ? entry.Payment : null);
+
+    /// <inheritdoc />
+    public ValueTask<PaymentWriteStatus> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        PaymentWriteValidation.Validate(write);
+        var payment = write.Payment;
+        Entry entry;
+        if (write.ExpectedVersion == 0)
+        {
+            entry = new Entry();
+            if (!_payments.TryAdd(payment.Id, entry))
+            {
+                return new(PaymentWriteStatus.VersionConflict);
+            }
+        }
+        else if (!_payments.TryGetValue(payment.Id, out entry!))
+        {
+            return new(PaymentWriteStatus.VersionConflict);
+        }
+
+        lock (entry)
+        {
+            if ((entry.Payment?.Version ?? 0) != write.ExpectedVersion)
+            {
+                return new(PaymentWriteStatus.VersionConflict);
+            }
+
+            if (write.Webhook is { } webhook && !_webhooks.TryAdd((webhook.Provider, webhook.EventId), webhook))
+            {
+                if (write.ExpectedVersion == 0)
+                {
+                    _payments.TryRemove(new KeyValuePair<PaymentId, Entry>(payment.Id, entry));
+                }
+
+                return new(PaymentWriteStatus.DuplicateWebhook);
+            }
+
+            entry.Payment = payment;
+            entry.Journal.AddRange(write.Journal);
+            foreach (var attempt in payment.Attempts)
+            {
+                if (attempt.PspReference is not null && attempt.Operation == PaymentOperation.Authorize)
+                {
+                    _pspReferences.TryAdd((attempt.Provider, attempt.PspReference), payment.Id);
+                }
+            }
+
+            if (write.Key is { } key)
+            {
+                _keys[key.Key] = key;
+            }
+
+            // Appended under the payment's lock: the events of one payment reach the outbox in the order of its changes.
+            foreach (var envelope in write.Events)
+            {
+                _outbox.Append(envelope);
+            }
+        }
+
+        return new(PaymentWriteStatus.Written);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> RecordWebhookAsync(WebhookReceipt receipt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        return new(_webhooks.TryAdd((receipt.Provider, receipt.EventId), receipt));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> IsWebhookRecordedAsync(string provider, string eventId, CancellationToken cancellationToken) =>
+        new(_webhooks.ContainsKey((provider, eventId)));
+
+    /// <inheritdoc />
+    public ValueTask<PaymentId?> FindByPspReferenceAsync(string provider, string pspReference, CancellationToken cancellationToken) =>
+        new(_pspReferences.TryGetValue((provider, pspReference), out var id) ? id : null);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(DateTimeOffset changedBefore, int maxCount, CancellationToken cancellationToken)
+    {
+        var found = new List<Payment>();
+        foreach (var entry in _payments.Values)
+        {
+            if (entry.Payment is { } payment && payment.UpdatedAt < changedBefore && payment.InFlight is not null)
+            {
+                found.Add(payment);
+            }
+        }
+
+        found.Sort(static (a, b) => a.UpdatedAt.CompareTo(b.UpdatedAt));
+        return new(found.Count > maxCount ? found.GetRange(0, maxCount) : found);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync(PaymentId paymentId, CancellationToken cancellationToken)
+    {
+        if (!_payments.TryGetValue(paymentId, out var entry))
+        {
+            return new(Array.Empty<JournalEntry>());
+        }
+
+        lock (entry)
+        {
+            return new(entry.Journal.ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<AccountBalance>> GetBalancesAsync(CancellationToken cancellationToken)
+    {
+        var totals = new Dictionary<(string Account, Currency Currency), (long Debit, long Credit)>();
+        foreach (var entry in _payments.Values)
+        {
+            lock (entry)
+            {
+                foreach (var journal in entry.Journal)
+                {
+                    foreach (var line in journal.Lines)
+                    {
+                        totals.TryGetValue((line.Account, journal.Currency), out var total);
+                        totals[(line.Account, journal.Currency)] = (checked(total.Debit + line.DebitMinor), checked(total.Credit + line.CreditMinor));
+                    }
+                }
+            }
+        }
+
+        return new(totals.Select(static t => new AccountBalance(t.Key.Account, t.Key.Currency, t.Value.Debit, t.Value.Credit))
+            .OrderBy(static b => b.Account, StringComparer.Ordinal).ThenBy(static b => b.Currency.Code, StringComparer.Ordinal).ToArray());
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken)
+    {
+        var reaped = 0;
+        foreach (var (key, record) in _keys)
+        {
+            if (reaped >= maxCount)
+            {
+                break;
+            }
+
+            if (record.CreatedAt < createdBefore && record.State != IdempotencyState.InProgress
+                && _keys.TryRemove(new KeyValuePair<string, IdempotencyRecord>(key, record)))
+            {
+                reaped++;
+            }
+        }
+
+        return new(reaped);
+    }
+
+    private sealed class Entry
+    {
+        public Payment? Payment;
+        public readonly List<JournalEntry> Journal = [];
+    }
+}

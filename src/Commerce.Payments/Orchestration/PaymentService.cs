@@ -1,0 +1,489 @@
+using System.Collections.Immutable;
+using Commerce.Payments.Diagnostics;
+using Commerce.Payments.Events;
+using Commerce.Payments.Idempotency;
+using Commerce.Payments.Ledger;
+using Commerce.Payments.Providers;
+using Commerce.Payments.Routing;
+using Commerce.Payments.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Commerce.Payments;
+
+/// <summary>
+/// Orchestrates payments over PSP adapters: authorize, capture, void and refund, idempotent by the caller's key.
+/// </summary>
+/// <remarks>
+/// <para>Every request follows the same recovery points. The caller's key is claimed atomically (a lease); the attempt
+/// is persisted as pending, with the PSP key derived from it, before any PSP I/O; the PSP's answer is recorded, with
+/// the journal, the outbox events and the key's result, in one write before the answer is returned. A crash between
+/// any two of these leaves a pending attempt that a retry with the same key, or the resolver, resumes with the same
+/// PSP key, so the PSP never processes it twice.</para>
+/// <para>A payment has at most one PSP call in flight: a second operation meanwhile is refused with
+/// <c>payments.payment_busy</c>. Writes are conditional on the payment's version, so an API call, a webhook and the
+/// resolver racing on one payment settle each attempt exactly once.</para>
+/// </remarks>
+public sealed partial class PaymentService
+{
+    private readonly IPaymentStore _store;
+    private readonly PaymentProviderRegistry _providers;
+    private readonly PaymentsOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly PaymentMetrics? _metrics;
+    private readonly ILogger _logger;
+
+    internal PaymentService(
+        IPaymentStore store, PaymentProviderRegistry providers, IOptions<PaymentsOptions> options, TimeProvider timeProvider,
+        PaymentMetrics? metrics = null, ILogger<PaymentService>? logger = null)
+    {
+        _store = store;
+        _providers = providers;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _metrics = metrics;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Reads a payment.</summary>
+    public ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken) => _store.GetAsync(paymentId, cancellationToken);
+
+    /// <summary>Reads a payment's journal entries.</summary>
+    public ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync(PaymentId paymentId, CancellationToken cancellationToken) =>
+        _store.GetJournalAsync(paymentId, cancellationToken);
+
+    /// <summary>Derives every ledger account's balance from the journal.</summary>
+    public ValueTask<IReadOnlyList<AccountBalance>> GetBalancesAsync(CancellationToken cancellationToken) => _store.GetBalancesAsync(cancellationToken);
+
+    /// <summary>
+    /// Authorizes (holds) an amount: routes it to the best provider and fails over to the next one only when the
+    /// first surely did not process it.
+    /// </summary>
+    /// <returns>The outcome: a decline is a result, not an exception; <see cref="PaymentOutcome.Pending"/> when the PSP's answer is unknown.</returns>
+    /// <exception cref="CommerceException">Bad input, a reused key, a request in progress, or an existing payment.</exception>
+    public async ValueTask<PaymentResult> AuthorizeAsync(AuthorizePaymentRequest request, CancellationToken cancellationToken)
+    {
+        var splits = ValidateAuthorize(request);
+        var fingerprint = RequestFingerprint.Authorize(request);
+        var now = _timeProvider.GetUtcNow();
+        var claim = await ClaimAsync(request.IdempotencyKey, PaymentOperation.Authorize, fingerprint, request.PaymentId, now, cancellationToken).ConfigureAwait(false);
+        if (claim.Replay is { } replay)
+        {
+            return replay;
+        }
+
+        var key = claim.Record!;
+        var payment = await _store.GetAsync(request.PaymentId, cancellationToken).ConfigureAwait(false);
+        if (payment is null)
+        {
+            List<RoutedProvider> route;
+            try
+            {
+                route = _providers.Route(request.Amount, request.Provider);
+            }
+            catch (CommerceException)
+            {
+                await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
+            if (route.Count == 0)
+            {
+                await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+                throw new CommerceValidationException(PaymentErrorCodes.NoProvider, $"No provider accepts {request.Amount.Currency.Code} {request.Amount.MinorUnits}.", "amount");
+            }
+
+            var attempt = NewAttempt(request.PaymentId, 1, PaymentOperation.Authorize, route[0].Name, request.Amount.MinorUnits, false, now);
+            payment = new Payment
+            {
+                Id = request.PaymentId,
+                Amount = request.Amount,
+                PaymentMethod = request.PaymentMethod,
+                Splits = splits,
+                OrderId = request.OrderId,
+                Status = PaymentStatus.Created,
+                Attempts = [attempt],
+                Version = 1,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            key = key with { AttemptNumber = 1 };
+
+            // Recovery point: the attempt and its PSP key exist before the PSP hears of them.
+            var status = await _store.WriteAsync(new PaymentWrite { Payment = payment, ExpectedVersion = 0, Key = key }, cancellationToken).ConfigureAwait(false);
+            if (status != PaymentWriteStatus.Written)
+            {
+                await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+                throw PaymentExists(request.PaymentId);
+            }
+
+            _metrics?.AttemptStarted(attempt);
+            return await SettleAsync(payment, 1, key, route, 1, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (key.AttemptNumber is null)
+        {
+            // The payment was made under another key: this request did nothing and must leave nothing behind.
+            await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+            throw PaymentExists(request.PaymentId);
+        }
+
+        // A resume: continue with the latest authorization attempt, failing over past the providers already tried.
+        var latest = LatestAttempt(payment, PaymentOperation.Authorize);
+        var remaining = _providers.Route(payment.Amount, null, name => payment.Attempts.Any(a => a.Provider == name));
+        return await SettleAsync(payment, latest.Number, key, remaining, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Captures part or all of an authorization; several partial captures may follow, never beyond the authorized amount.</summary>
+    /// <exception cref="CommerceException">Bad input, an unknown payment, a state that forbids capture, an amount beyond the authorization, or a busy payment.</exception>
+    public ValueTask<PaymentResult> CaptureAsync(CapturePaymentRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateKey(request.IdempotencyKey);
+        ValidateAmount(request.Amount);
+        return RunOperationAsync(
+            request.PaymentId, request.IdempotencyKey, PaymentOperation.Capture, request.Amount, request.IsFinal,
+            RequestFingerprint.Capture(request), cancellationToken);
+    }
+
+    /// <summary>Cancels an authorization before any capture.</summary>
+    /// <exception cref="CommerceException">Bad input, an unknown payment, a state that forbids voiding, or a busy payment.</exception>
+    public ValueTask<PaymentResult> VoidAsync(VoidPaymentRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateKey(request.IdempotencyKey);
+        return RunOperationAsync(
+            request.PaymentId, request.IdempotencyKey, PaymentOperation.Void, null, false, RequestFingerprint.Void(request), cancellationToken);
+    }
+
+    /// <summary>Refunds part or all of the captured amount; several partial refunds may follow, never beyond the captured amount.</summary>
+    /// <exception cref="CommerceException">Bad input, an unknown payment, a state that forbids refunds, an amount beyond the captured amount, or a busy payment.</exception>
+    public ValueTask<PaymentResult> RefundAsync(RefundPaymentRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateKey(request.IdempotencyKey);
+        ValidateAmount(request.Amount);
+        return RunOperationAsync(
+            request.PaymentId, request.IdempotencyKey, PaymentOperation.Refund, request.Amount, false, RequestFingerprint.Refund(request), cancellationToken);
+    }
+
+    private async ValueTask<PaymentResult> RunOperationAsync(
+        PaymentId paymentId, IdempotencyKey idempotencyKey, PaymentOperation operation, Money? amount, bool isFinal, string fingerprint,
+        CancellationToken cancellationToken)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var claim = await ClaimAsync(idempotencyKey, operation, fingerprint, paymentId, now, cancellationToken).ConfigureAwait(false);
+        if (claim.Replay is { } replay)
+        {
+            return replay;
+        }
+
+        var key = claim.Record!;
+        try
+        {
+            while (true)
+            {
+                var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new CommerceException(new CommerceError(PaymentErrorCodes.UnknownPayment, $"Payment '{paymentId}' does not exist.", "paymentId"));
+                if (key.AttemptNumber is { } resumed)
+                {
+                    return await SettleAsync(payment, resumed, key, null, 0, cancellationToken).ConfigureAwait(false);
+                }
+
+                var attemptAmount = CheckOperationAllowed(payment, operation, amount);
+                now = _timeProvider.GetUtcNow();
+                var number = payment.Attempts.Length + 1;
+                var attempt = NewAttempt(paymentId, number, operation, payment.Authorization!.Provider, attemptAmount, isFinal, now);
+                var started = payment with { Attempts = payment.Attempts.Add(attempt), Version = payment.Version + 1, UpdatedAt = now };
+                var boundKey = key with { AttemptNumber = number };
+                var status = await _store.WriteAsync(new PaymentWrite { Payment = started, ExpectedVersion = payment.Version, Key = boundKey }, cancellationToken)
+                    .ConfigureAwait(false);
+                if (status == PaymentWriteStatus.Written)
+                {
+                    _metrics?.AttemptStarted(attempt);
+                    return await SettleAsync(started, number, boundKey, null, 0, cancellationToken).ConfigureAwait(false);
+                }
+
+                // Someone changed the payment meanwhile: check again against its new state.
+            }
+        }
+        catch (CommerceException) when (key.AttemptNumber is null)
+        {
+            // Refused before anything was written: the key must not remember a request that did nothing.
+            await _store.ReleaseKeyAsync(key.Key, forget: true, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static long CheckOperationAllowed(Payment payment, PaymentOperation operation, Money? amount)
+    {
+        if (amount is { } money && money.Currency != payment.Amount.Currency)
+        {
+            throw new CommerceValidationException(
+                PaymentErrorCodes.CurrencyMismatch, $"The payment is in {payment.Amount.Currency.Code}; the request is in {money.Currency.Code}.", "amount");
+        }
+
+        if (payment.InFlight is { } inFlight)
+        {
+            throw new CommerceException(new CommerceError(
+                PaymentErrorCodes.PaymentBusy,
+                $"Payment '{payment.Id}' has a {PaymentAttempt.OperationName(inFlight.Operation)} in flight ({inFlight.Status}); try again once it settles."));
+        }
+
+        if (!PaymentTransitions.CanStart(operation, payment.Status) || (operation == PaymentOperation.Capture && payment.CaptureClosed))
+        {
+            throw new CommerceException(new CommerceError(
+                PaymentErrorCodes.InvalidTransition, $"A {PaymentAttempt.OperationName(operation)} cannot start on a payment in {payment.Status}."));
+        }
+
+        var value = amount?.MinorUnits ?? 0;
+        if (operation == PaymentOperation.Capture && value > payment.AuthorizedMinor - payment.CapturedMinor)
+        {
+            throw new CommerceException(new CommerceError(
+                PaymentErrorCodes.CaptureExceedsAuthorized,
+                $"Capturing {value} would exceed the authorized {payment.AuthorizedMinor}; {payment.CapturedMinor} is captured already.", "amount"));
+        }
+
+        if (operation == PaymentOperation.Refund && value > payment.CapturedMinor - payment.RefundedMinor)
+        {
+            throw new CommerceException(new CommerceError(
+                PaymentErrorCodes.RefundExceedsCaptured,
+                $"Refunding {value} would exceed the captured {payment.CapturedMinor}; {payment.RefundedMinor} is refunded already.", "amount"));
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// Drives one attempt to a settled state and records it; for an authorization that surely failed, moves on to the
+    /// next provider of <paramref name="route"/> (from <paramref name="nextRouteIndex"/>) with a new attempt and PSP key.
+    /// </summary>
+    private async ValueTask<PaymentResult> SettleAsync(
+        Payment payment, int number, IdempotencyRecord key, List<RoutedProvider>? route, int nextRouteIndex, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var attempt = payment.Attempts[number - 1];
+            if (attempt.Status is not (AttemptStatus.Pending or AttemptStatus.Unknown))
+            {
+                // Settled already (by an earlier run, a webhook or the resolver): finish the key with what happened.
+                return await CompleteAsync(payment, attempt, key, cancellationToken).ConfigureAwait(false);
+            }
+
+            var result = await CallProviderAsync(payment, attempt, cancellationToken).ConfigureAwait(false);
+            var now = _timeProvider.GetUtcNow();
+            var settled = PaymentChanges.Apply(payment, number, result, now, out var journal);
+            var settledAttempt = settled.Attempts[number - 1];
+            PaymentAttempt? next = null;
+            if (settledAttempt.Status == AttemptStatus.Failed && attempt.Operation == PaymentOperation.Authorize
+                && route is not null && nextRouteIndex < route.Count)
+            {
+                // Failover: the first provider surely did not charge, so the next one gets a new attempt and a new PSP key.
+                next = NewAttempt(payment.Id, settled.Attempts.Length + 1, PaymentOperation.Authorize, route[nextRouteIndex].Name, attempt.AmountMinor, false, now);
+                settled = settled with { Attempts = settled.Attempts.Add(next) };
+                settled = settled with { Status = PaymentChanges.Derive(settled) };
+                PaymentTransitions.EnsureAllowed(payment.Status, settled.Status);
+            }
+
+            var outcome = next is null ? OutcomeOf(settledAttempt) : PaymentOutcome.Pending;
+            var newKey = outcome switch
+            {
+                PaymentOutcome.Pending when next is not null => key with { AttemptNumber = next.Number },
+                PaymentOutcome.Pending => key with { State = IdempotencyState.Open },
+                _ => key with { State = IdempotencyState.Completed, Result = ResultOf(settled, settledAttempt) },
+            };
+            var events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : Array.Empty<Commerce.Events.EventEnvelope>();
+            var write = new PaymentWrite { Payment = settled, ExpectedVersion = payment.Version, Journal = journal, Events = events, Key = newKey };
+            var status = await _store.WriteAsync(write, cancellationToken).ConfigureAwait(false);
+            if (status != PaymentWriteStatus.Written)
+            {
+                // A webhook or the resolver recorded something meanwhile: read again; a settled attempt is taken as it is,
+                // a still pending one is sent again with the same PSP key, which the PSP answers without processing twice.
+                payment = await _store.GetAsync(payment.Id, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Payment {payment.Id} vanished.");
+                continue;
+            }
+
+            _metrics?.AttemptSettled(settledAttempt);
+            if (next is not null)
+            {
+                LogFailover(attempt.Provider, next.Provider, payment.Id.Value, settledAttempt.FailureCode);
+                _metrics?.AttemptStarted(next);
+                payment = settled;
+                number = next.Number;
+                key = newKey;
+                nextRouteIndex++;
+                continue;
+            }
+
+            if (outcome == PaymentOutcome.Pending)
+            {
+                LogUnknownOutcome(attempt.Provider, payment.Id.Value, PaymentAttempt.OperationName(attempt.Operation), settledAttempt.FailureCode);
+            }
+
+            return new PaymentResult(outcome, settled, number, settledAttempt.FailureCode, settledAttempt.FailureMessage, false);
+        }
+    }
+
+    private async ValueTask<PaymentResult> CompleteAsync(Payment payment, PaymentAttempt attempt, IdempotencyRecord key, CancellationToken cancellationToken)
+    {
+        var outcome = OutcomeOf(attempt);
+        if (outcome == PaymentOutcome.Failed && attempt.Operation == PaymentOperation.Authorize && payment.InFlight is { } newer && newer.Number > attempt.Number)
+        {
+            // A failed-over attempt follows this one: that is the one to settle.
+            return await SettleAsync(payment, newer.Number, key with { AttemptNumber = newer.Number }, null, 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        var completed = key with { State = IdempotencyState.Completed, AttemptNumber = attempt.Number, Result = ResultOf(payment, attempt) };
+        await _store.SaveKeyAsync(completed, cancellationToken).ConfigureAwait(false);
+        return new PaymentResult(outcome, payment, attempt.Number, attempt.FailureCode, attempt.FailureMessage, false);
+    }
+
+    private async ValueTask<ProviderResult> CallProviderAsync(Payment payment, PaymentAttempt attempt, CancellationToken cancellationToken)
+    {
+        var provider = _providers.Find(attempt.Provider);
+        if (provider is null)
+        {
+            // The attempt names a provider no longer configured: it cannot be sent, and must not be guessed.
+            return ProviderResult.Unknown("provider_not_configured", $"Provider '{attempt.Provider}' is not configured.");
+        }
+
+        var call = new ProviderCall(provider.Provider, payment, attempt);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var outcome = await provider.Pipeline.ExecuteOutcomeAsync(
+                static async (ctx, state) =>
+                {
+                    try
+                    {
+                        return Outcome.FromResult(await state.SendAsync(ctx.CancellationToken).ConfigureAwait(false));
+                    }
+                    catch (Exception ex)
+                    {
+                        return Outcome.FromException<ProviderResult>(ex);
+                    }
+                },
+                context,
+                call).ConfigureAwait(false);
+            return outcome.Exception switch
+            {
+                null => outcome.Result,
+                BrokenCircuitException => ProviderResult.NotSent("circuit_open", $"The circuit to '{attempt.Provider}' is open."),
+                TimeoutRejectedException => ProviderResult.Unknown("timeout", $"'{attempt.Provider}' did not answer in time."),
+                OperationCanceledException when cancellationToken.IsCancellationRequested => throw outcome.Exception,
+                _ => ProviderResult.Unknown("provider_exception", outcome.Exception.GetType().Name),
+            };
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async ValueTask<(PaymentResult? Replay, IdempotencyRecord? Record)> ClaimAsync(
+        IdempotencyKey idempotencyKey, PaymentOperation operation, string fingerprint, PaymentId paymentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var candidate = new IdempotencyRecord
+        {
+            Key = idempotencyKey.Value,
+            Operation = operation,
+            Fingerprint = fingerprint,
+            PaymentId = paymentId,
+            State = IdempotencyState.InProgress,
+            LeaseExpiresAt = now + _options.KeyLease,
+            CreatedAt = now,
+        };
+        var claim = await _store.ClaimKeyAsync(candidate, now, cancellationToken).ConfigureAwait(false);
+        switch (claim.Status)
+        {
+            case IdempotencyClaimStatus.Claimed:
+            case IdempotencyClaimStatus.Resumed:
+                return (null, claim.Record);
+            case IdempotencyClaimStatus.Completed:
+                var result = claim.Record.Result!;
+                var payment = await _store.GetAsync(claim.Record.PaymentId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Payment {claim.Record.PaymentId} of key {idempotencyKey} vanished.");
+                _metrics?.Replayed();
+                return (new PaymentResult(result.Outcome, payment, result.AttemptNumber, result.FailureCode, result.FailureMessage, true), null);
+            case IdempotencyClaimStatus.InProgress:
+                throw new CommerceException(new CommerceError(
+                    PaymentErrorCodes.RequestInProgress, $"A request with idempotency key '{idempotencyKey}' is still in progress; retry later.", "idempotencyKey"));
+            default:
+                throw new CommerceException(new CommerceError(
+                    PaymentErrorCodes.IdempotencyKeyReused, $"Idempotency key '{idempotencyKey}' was used before with a different request.", "idempotencyKey"));
+        }
+    }
+
+    private static PaymentAttempt NewAttempt(PaymentId paymentId, int number, PaymentOperation operation, string provider, long amount, bool isFinal, DateTimeOffset now) => new()
+    {
+        Number = number,
+        Operation = operation,
+        Provider = provider,
+        AmountMinor = amount,
+        IsFinal = isFinal,
+        PspKey = PaymentAttempt.DerivePspKey(paymentId, number, operation),
+        Status = AttemptStatus.Pending,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    private static PaymentAttempt LatestAttempt(Payment payment, PaymentOperation operation)
+    {
+        for (var i = payment.Attempts.Length - 1; i >= 0; i--)
+        {
+            if (payment.Attempts[i].Operation == operation)
+            {
+                return payment.Attempts[i];
+            }
+        }
+
+        throw new InvalidOperationException($"Payment {payment.Id} has no {operation} attempt.");
+    }
+
+    internal static PaymentOutcome OutcomeOf(PaymentAttempt attempt) => attempt.Status switch
+    {
+        AttemptStatus.Succeeded => PaymentOutcome.Succeeded,
+        AttemptStatus.Declined => PaymentOutcome.Declined,
+        AttemptStatus.Failed => PaymentOutcome.Failed,
+        _ => PaymentOutcome.Pending,
+    };
+
+    private static StoredPaymentResult ResultOf(Payment payment, PaymentAttempt attempt) =>
+        new(OutcomeOf(attempt), payment.Status, attempt.Number, attempt.FailureCode, attempt.FailureMessage);
+
+    private static CommerceException PaymentExists(PaymentId id) =>
+        new(new CommerceError(PaymentErrorCodes.PaymentExists, $"Payment '{id}' already exists and was authorized with another idempotency key.", "paymentId"));
+
+    [LoggerMessage(1, LogLevel.Warning, "Provider {Provider} surely did not process payment {PaymentId} ({Code}); failing over to {Next}.")]
+    private partial void LogFailover(string provider, string next, string paymentId, string? code);
+
+    [LoggerMessage(2, LogLevel.Warning, "The outcome of a {Operation} of payment {PaymentId} at {Provider} is unknown ({Code}); the resolver will settle it.")]
+    private partial void LogUnknownOutcome(string provider, string paymentId, string operation, string? code);
+
+    /// <summary>The state a provider call needs, passed to Polly without a closure.</summary>
+    private sealed class ProviderCall(IPaymentProvider provider, Payment payment, PaymentAttempt attempt)
+    {
+        public ValueTask<ProviderResult> SendAsync(CancellationToken cancellationToken)
+        {
+            var authorization = payment.Authorization;
+            var reference = PaymentReference.Format(payment.Id, authorization?.Number ?? attempt.Number);
+            var pspReference = authorization?.PspReference ?? string.Empty;
+            var currency = payment.Amount.Currency;
+            return attempt.Operation switch
+            {
+                PaymentOperation.Authorize => provider.AuthorizeAsync(
+                    new ProviderAuthorizeRequest(reference, new Money(attempt.AmountMinor, currency), payment.PaymentMethod, attempt.PspKey), cancellationToken),
+                PaymentOperation.Capture => provider.CaptureAsync(
+                    new ProviderCaptureRequest(reference, pspReference, new Money(attempt.AmountMinor, currency), attempt.IsFinal, attempt.PspKey), cancellationToken),
+                PaymentOperation.Void => provider.VoidAsync(new ProviderVoidRequest(reference, pspReference, attempt.PspKey), cancellationToken),
+                _ => provider.RefundAsync(
+                    new ProviderRefundRequest(reference, pspReference, new Money(attempt.AmountMinor, currency), attempt.PspKey), cancellationToken),
+            };
+        }
+    }
+}
