@@ -136,40 +136,40 @@ public sealed class StripeWebhookParser : IPaymentWebhookParser
                 case "payment_intent.payment_failed":
                 case "payment_intent.succeeded":
                 case "payment_intent.canceled":
-                {
-                    var intent = data.Deserialize(StripeJsonContext.Default.StripePaymentIntent)!;
-                    var (kind, minor) = type switch
                     {
-                        "payment_intent.amount_capturable_updated" => (WebhookEventKind.Authorized, intent.AmountCapturable),
-                        "payment_intent.payment_failed" => (WebhookEventKind.AuthorizationDeclined, intent.Amount),
-                        "payment_intent.succeeded" => (WebhookEventKind.Captured, intent.AmountReceived),
-                        _ => (WebhookEventKind.Voided, intent.Amount),
-                    };
-                    return new ProviderWebhookEvent(id, kind, intent.Metadata?.GetValueOrDefault("reference"), intent.Id, AmountOf(minor, intent.Currency), occurredAt);
-                }
+                        var intent = data.Deserialize(StripeJsonContext.Default.StripePaymentIntent)!;
+                        var (kind, minor) = type switch
+                        {
+                            "payment_intent.amount_capturable_updated" => (WebhookEventKind.Authorized, intent.AmountCapturable),
+                            "payment_intent.payment_failed" => (WebhookEventKind.AuthorizationDeclined, intent.Amount),
+                            "payment_intent.succeeded" => (WebhookEventKind.Captured, intent.AmountReceived),
+                            _ => (WebhookEventKind.Voided, intent.Amount),
+                        };
+                        return new ProviderWebhookEvent(id, kind, intent.Metadata?.GetValueOrDefault("reference"), intent.Id, AmountOf(minor, intent.Currency), occurredAt);
+                    }
 
                 case "charge.captured":
                 case "charge.refunded":
-                {
-                    var charge = data.Deserialize(StripeJsonContext.Default.StripeCharge)!;
-                    var (kind, minor) = type == "charge.captured"
-                        ? (WebhookEventKind.Captured, charge.AmountCaptured)
-                        : (WebhookEventKind.Refunded, charge.AmountRefunded);
-                    return new ProviderWebhookEvent(id, kind, charge.Metadata?.GetValueOrDefault("reference"), charge.PaymentIntent, AmountOf(minor, charge.Currency), occurredAt);
-                }
+                    {
+                        var charge = data.Deserialize(StripeJsonContext.Default.StripeCharge)!;
+                        var (kind, minor) = type == "charge.captured"
+                            ? (WebhookEventKind.Captured, charge.AmountCaptured)
+                            : (WebhookEventKind.Refunded, charge.AmountRefunded);
+                        return new ProviderWebhookEvent(id, kind, charge.Metadata?.GetValueOrDefault("reference"), charge.PaymentIntent, AmountOf(minor, charge.Currency), occurredAt);
+                    }
 
                 case "refund.updated":
                 case "charge.refund.updated":
-                {
-                    var refund = data.Deserialize(StripeJsonContext.Default.StripeRefund)!;
-                    var kind = refund.Status switch
                     {
-                        "succeeded" => WebhookEventKind.Refunded,
-                        "failed" or "canceled" => WebhookEventKind.RefundFailed,
-                        _ => WebhookEventKind.Other,
-                    };
-                    return new ProviderWebhookEvent(id, kind, refund.Metadata?.GetValueOrDefault("reference"), refund.PaymentIntent, AmountOf(refund.Amount, refund.Currency), occurredAt);
-                }
+                        var refund = data.Deserialize(StripeJsonContext.Default.StripeRefund)!;
+                        var kind = refund.Status switch
+                        {
+                            "succeeded" => WebhookEventKind.Refunded,
+                            "failed" or "canceled" => WebhookEventKind.RefundFailed,
+                            _ => WebhookEventKind.Other,
+                        };
+                        return new ProviderWebhookEvent(id, kind, refund.Metadata?.GetValueOrDefault("reference"), refund.PaymentIntent, AmountOf(refund.Amount, refund.Currency), occurredAt);
+                    }
 
                 default:
                     return new ProviderWebhookEvent(id, WebhookEventKind.Other, null, null, null, occurredAt);
