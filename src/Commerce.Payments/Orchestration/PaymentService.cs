@@ -80,7 +80,7 @@ public sealed partial class PaymentService
         var payment = await _store.GetAsync(request.PaymentId, cancellationToken).ConfigureAwait(false);
         if (payment is null)
         {
-            List<RoutedProvider> route;
+            IReadOnlyList<RoutedProvider> route;
             try
             {
                 route = _providers.Route(request.Amount, request.Provider);
@@ -263,7 +263,7 @@ public sealed partial class PaymentService
     /// next provider of <paramref name="route"/> (from <paramref name="nextRouteIndex"/>) with a new attempt and PSP key.
     /// </summary>
     private async ValueTask<PaymentResult> SettleAsync(
-        Payment payment, int number, IdempotencyRecord key, List<RoutedProvider>? route, int nextRouteIndex, CancellationToken cancellationToken,
+        Payment payment, int number, IdempotencyRecord key, IReadOnlyList<RoutedProvider>? route, int nextRouteIndex, CancellationToken cancellationToken,
         bool fresh = false)
     {
         // Only an attempt this run persisted itself is known never to have been sent before.

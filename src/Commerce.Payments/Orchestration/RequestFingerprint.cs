@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Globalization;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -7,57 +7,115 @@ namespace Commerce.Payments;
 
 /// <summary>
 /// Hashes the canonical form of a request (operation and every field that changes its meaning) with SHA-256, so a
-/// key replayed with a different body is recognised without storing the body.
+/// key replayed with a different body is recognised without storing the body. The canonical bytes are written to
+/// the stack (or a pooled buffer for large split lists): the only allocation is the hash's text.
 /// </summary>
 internal static class RequestFingerprint
 {
+    private const int StackLimit = 1024;
+
     public static string Authorize(AuthorizePaymentRequest request)
     {
-        var builder = new StringBuilder(128)
-            .Append("authorize\n").Append(request.PaymentId.Value).Append('\n')
-            .Append(request.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(request.Amount.Currency.Code).Append('\n')
-            .Append(request.PaymentMethod).Append('\n')
-            .Append(request.OrderId?.Value).Append('\n')
-            .Append(request.Provider).Append('\n');
-        foreach (var split in request.Splits)
-        {
-            builder.Append(split.SellerId.Value).Append('=').Append(split.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                .Append(split.Amount.Currency.Code).Append('\n');
-        }
-
-        return Hash(builder);
-    }
-
-    public static string Capture(CapturePaymentRequest request) => Hash(new StringBuilder(96)
-        .Append("capture\n").Append(request.PaymentId.Value).Append('\n')
-        .Append(request.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(request.Amount.Currency.Code).Append('\n')
-        .Append(request.IsFinal ? "final" : "partial"));
-
-    public static string Void(VoidPaymentRequest request) => Hash(new StringBuilder(64).Append("void\n").Append(request.PaymentId.Value));
-
-    public static string Refund(RefundPaymentRequest request) => Hash(new StringBuilder(96)
-        .Append("refund\n").Append(request.PaymentId.Value).Append('\n')
-        .Append(request.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(request.Amount.Currency.Code));
-
-    private static string Hash(StringBuilder canonical)
-    {
-        var length = Encoding.UTF8.GetMaxByteCount(canonical.Length);
-        var rented = ArrayPool<byte>.Shared.Rent(length);
+        var splits = request.Splits ?? [];
+        var maxLength = 96 + Max(request.PaymentId.Value) + Max(request.PaymentMethod) + Max(request.OrderId?.Value) + Max(request.Provider)
+            + (splits.Count * (Max(SellerId.MaxLength) + 32));
+        byte[]? rented = null;
+        var buffer = maxLength <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxLength));
         try
         {
-            var written = 0;
-            foreach (var chunk in canonical.GetChunks())
+            var writer = new CanonicalWriter(buffer);
+            writer.Text("authorize");
+            writer.Text(request.PaymentId.Value);
+            writer.Amount(request.Amount);
+            writer.Text(request.PaymentMethod);
+            writer.Text(request.OrderId?.Value);
+            writer.Text(request.Provider);
+            foreach (var split in splits)
             {
-                written += Encoding.UTF8.GetBytes(chunk.Span, rented.AsSpan(written));
+                writer.Text(split.SellerId.IsEmpty ? null : split.SellerId.Value);
+                writer.Amount(split.Amount);
             }
 
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(rented.AsSpan(0, written), hash);
-            return Convert.ToBase64String(hash);
+            return Hash(writer.Written);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    public static string Capture(CapturePaymentRequest request)
+    {
+        Span<byte> buffer = stackalloc byte[StackLimit];
+        var writer = new CanonicalWriter(buffer);
+        writer.Text("capture");
+        writer.Text(request.PaymentId.Value);
+        writer.Amount(request.Amount);
+        writer.Text(request.IsFinal ? "final" : "partial");
+        return Hash(writer.Written);
+    }
+
+    public static string Void(VoidPaymentRequest request)
+    {
+        Span<byte> buffer = stackalloc byte[StackLimit];
+        var writer = new CanonicalWriter(buffer);
+        writer.Text("void");
+        writer.Text(request.PaymentId.Value);
+        return Hash(writer.Written);
+    }
+
+    public static string Refund(RefundPaymentRequest request)
+    {
+        Span<byte> buffer = stackalloc byte[StackLimit];
+        var writer = new CanonicalWriter(buffer);
+        writer.Text("refund");
+        writer.Text(request.PaymentId.Value);
+        writer.Amount(request.Amount);
+        return Hash(writer.Written);
+    }
+
+    private static int Max(string? value) => value is null ? 0 : Encoding.UTF8.GetMaxByteCount(value.Length);
+
+    private static int Max(int length) => Encoding.UTF8.GetMaxByteCount(length);
+
+    private static string Hash(ReadOnlySpan<byte> canonical)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(canonical, hash);
+        return Convert.ToBase64String(hash);
+    }
+
+    /// <summary>Fields separated by a newline; a missing field is written as a lone 0x00 so it differs from an empty one.</summary>
+    private ref struct CanonicalWriter(Span<byte> buffer)
+    {
+        private readonly Span<byte> _buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<byte> Written => _buffer[.._length];
+
+        public void Text(string? value)
+        {
+            if (value is null)
+            {
+                _buffer[_length++] = 0;
+            }
+            else
+            {
+                _length += Encoding.UTF8.GetBytes(value, _buffer[_length..]);
+            }
+
+            _buffer[_length++] = (byte)'\n';
+        }
+
+        public void Amount(Money amount)
+        {
+            Utf8Formatter.TryFormat(amount.MinorUnits, _buffer[_length..], out var written);
+            _length += written;
+            _buffer[_length++] = (byte)' ';
+            Text(amount.Currency == default ? null : amount.Currency.Code);
         }
     }
 }

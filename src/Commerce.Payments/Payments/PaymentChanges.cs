@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Providers;
 
@@ -34,26 +35,47 @@ internal static class PaymentChanges
             FailureMessage = status == AttemptStatus.Succeeded ? null : result.FailureMessage,
             UpdatedAt = now,
         };
-        var next = payment with { Attempts = payment.Attempts.SetItem(number - 1, settledAttempt), Version = payment.Version + 1, UpdatedAt = now };
+        var attempts = payment.Attempts.SetItem(number - 1, settledAttempt);
+        long authorized = payment.AuthorizedMinor, captured = payment.CapturedMinor, refunded = payment.RefundedMinor;
+        var closed = payment.CaptureClosed;
         if (status == AttemptStatus.Succeeded)
         {
             switch (attempt.Operation)
             {
                 case PaymentOperation.Authorize:
-                    next = next with { AuthorizedMinor = attempt.AmountMinor };
+                    authorized = attempt.AmountMinor;
                     break;
                 case PaymentOperation.Capture:
-                    next = next with { CapturedMinor = checked(payment.CapturedMinor + attempt.AmountMinor), CaptureClosed = payment.CaptureClosed || attempt.IsFinal };
-                    journal = [LedgerBook.Capture(next, settledAttempt, payment.CapturedMinor, next.CapturedMinor, now)];
+                    captured = checked(captured + attempt.AmountMinor);
+                    closed |= attempt.IsFinal;
                     break;
                 case PaymentOperation.Refund:
-                    next = next with { RefundedMinor = checked(payment.RefundedMinor + attempt.AmountMinor) };
-                    journal = [LedgerBook.Refund(next, settledAttempt, payment.RefundedMinor, next.RefundedMinor, now)];
+                    refunded = checked(refunded + attempt.AmountMinor);
                     break;
             }
         }
 
-        next = next with { Status = Derive(next) };
+        // One new instance per change: the status is derived from the new figures before the record is built.
+        var next = payment with
+        {
+            Attempts = attempts,
+            AuthorizedMinor = authorized,
+            CapturedMinor = captured,
+            RefundedMinor = refunded,
+            CaptureClosed = closed,
+            Status = Derive(attempts, authorized, captured, refunded, closed),
+            Version = payment.Version + 1,
+            UpdatedAt = now,
+        };
+        if (status == AttemptStatus.Succeeded && attempt.Operation == PaymentOperation.Capture)
+        {
+            journal = [LedgerBook.Capture(next, settledAttempt, payment.CapturedMinor, next.CapturedMinor, now)];
+        }
+        else if (status == AttemptStatus.Succeeded && attempt.Operation == PaymentOperation.Refund)
+        {
+            journal = [LedgerBook.Refund(next, settledAttempt, payment.RefundedMinor, next.RefundedMinor, now)];
+        }
+
         PaymentTransitions.EnsureAllowed(payment.Status, next.Status);
         return next;
     }
@@ -70,12 +92,15 @@ internal static class PaymentChanges
     }
 
     /// <summary>The status implied by the amounts and the attempts.</summary>
-    public static PaymentStatus Derive(Payment payment)
+    public static PaymentStatus Derive(Payment payment) =>
+        Derive(payment.Attempts, payment.AuthorizedMinor, payment.CapturedMinor, payment.RefundedMinor, payment.CaptureClosed);
+
+    private static PaymentStatus Derive(ImmutableArray<PaymentAttempt> attempts, long authorized, long captured, long refunded, bool closed)
     {
         var voided = false;
         var authorizing = false;
         var authorizeAttempts = 0;
-        foreach (var attempt in payment.Attempts)
+        foreach (var attempt in attempts)
         {
             if (attempt.Status == AttemptStatus.Unknown)
             {
@@ -99,19 +124,19 @@ internal static class PaymentChanges
             return PaymentStatus.Voided;
         }
 
-        if (payment.AuthorizedMinor == 0)
+        if (authorized == 0)
         {
             return authorizing || authorizeAttempts == 0 ? PaymentStatus.Created : PaymentStatus.Failed;
         }
 
-        if (payment.RefundedMinor > 0)
+        if (refunded > 0)
         {
-            return payment.RefundedMinor == payment.CapturedMinor ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+            return refunded == captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
         }
 
-        if (payment.CapturedMinor > 0)
+        if (captured > 0)
         {
-            return payment.CapturedMinor == payment.AuthorizedMinor || payment.CaptureClosed ? PaymentStatus.Captured : PaymentStatus.PartiallyCaptured;
+            return captured == authorized || closed ? PaymentStatus.Captured : PaymentStatus.PartiallyCaptured;
         }
 
         return PaymentStatus.Authorized;

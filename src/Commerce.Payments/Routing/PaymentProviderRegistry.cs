@@ -91,8 +91,14 @@ internal sealed class PaymentProviderRegistry
     /// The providers to try for an amount, best first: ascending priority; within a priority, a weighted random order
     /// (zero weights last). A preferred provider, if named, goes first. Providers in <paramref name="exclude"/> are skipped.
     /// </summary>
-    public List<RoutedProvider> Route(Money amount, string? preferred, Func<string, bool>? exclude = null)
+    public IReadOnlyList<RoutedProvider> Route(Money amount, string? preferred, Func<string, bool>? exclude = null)
     {
+        if (_byPriority.Length == 1 && preferred is null && exclude is null)
+        {
+            // The common single-provider set-up routes without allocating.
+            return _byPriority[0].Accepts(amount) ? _byPriority : [];
+        }
+
         var route = new List<RoutedProvider>(_byPriority.Length);
         if (preferred is not null)
         {
