@@ -7,8 +7,10 @@ namespace Commerce.Payments.Reconciliation;
 /// Holds our operations and matches report lines against them one-to-one. Operations with an operation reference (when
 /// the report has that column) are keyed by it; the others are chained per payment and matched by kind, currency and
 /// amount, which pairs several partial captures or refunds of one payment with as many report lines. A line that has
-/// no exact match but shares payment and kind with an open operation is kept aside and paired at the end, as an amount
-/// or currency mismatch, once every exact match has been made.
+/// no exact match but shares payment and kind with an open operation is kept aside and paired at the end, once every
+/// exact match has been made: first with an open operation of the same amount in another currency (a currency
+/// mismatch), then with the open operation of the closest amount in the same currency (an amount mismatch), then with
+/// any open operation (a currency mismatch).
 /// </summary>
 internal sealed class OperationMatcher : IReportLineHandler
 {
@@ -131,12 +133,25 @@ internal sealed class OperationMatcher : IReportLineHandler
     /// <summary>Pairs the lines kept aside, then reports every operation of ours the report did not settle.</summary>
     public void Finish()
     {
-        foreach (var reported in _deferred ?? [])
+        if (_deferred is { } deferred)
         {
-            ResolveDeferred(reported);
+            // Lines without an exact match, paired with what is still open in their payment, most telling evidence
+            // first: the same amount in another currency, then the closest amount in the same currency, then anything.
+            deferred.RemoveAll(reported => TryPair(reported, Pairing.SameAmount));
+            deferred.RemoveAll(reported => TryPair(reported, Pairing.SameCurrency));
+            deferred.RemoveAll(reported => TryPair(reported, Pairing.Any));
+            foreach (var reported in deferred)
+            {
+                var kind = HasClosedExact(reported) ? DiscrepancyKind.DuplicateInReport : DiscrepancyKind.MissingOnOurSide;
+                if (_sink.Count(kind))
+                {
+                    _sink.Add(new ReconciliationDiscrepancy(kind, null, reported));
+                }
+            }
+
+            _deferred = null;
         }
 
-        _deferred = null;
         for (var i = 0; i < _count; i++)
         {
             if (_states[i] == Open && _sink.Count(DiscrepancyKind.MissingAtPsp))
@@ -200,30 +215,36 @@ internal sealed class OperationMatcher : IReportLineHandler
         Report(closedExact ? DiscrepancyKind.DuplicateInReport : DiscrepancyKind.MissingOnOurSide, null, line);
     }
 
-    private void ResolveDeferred(ReportedOperation reported)
+    private bool TryPair(ReportedOperation reported, Pairing pairing)
     {
         var chain = _payments[reported.PspReference];
-        int sameCurrency = -1, otherCurrency = -1;
-        var closedExact = false;
+        var pick = -1;
+        var distance = ulong.MaxValue;
         for (var i = chain.Head; ; i = _next[i])
         {
             var ours = _operations[i];
-            if (ours.Kind == reported.Kind)
+            if (_states[i] == Open && ours.Kind == reported.Kind)
             {
-                if (_states[i] == Open)
+                var sameCurrency = ours.Amount.Currency == reported.Amount.Currency;
+                switch (pairing)
                 {
-                    if (ours.Amount.Currency == reported.Amount.Currency)
-                    {
-                        sameCurrency = sameCurrency < 0 ? i : sameCurrency;
-                    }
-                    else
-                    {
-                        otherCurrency = otherCurrency < 0 ? i : otherCurrency;
-                    }
+                    case Pairing.SameAmount when !sameCurrency && ours.Amount.MinorUnits == reported.Amount.MinorUnits:
+                    case Pairing.Any:
+                        pick = i;
+                        break;
+                    case Pairing.SameCurrency when sameCurrency:
+                        var d = Distance(ours.Amount.MinorUnits, reported.Amount.MinorUnits);
+                        if (d < distance)
+                        {
+                            (pick, distance) = (i, d);
+                        }
+
+                        break;
                 }
-                else
+
+                if (pick >= 0 && pairing != Pairing.SameCurrency)
                 {
-                    closedExact |= ours.Amount == reported.Amount;
+                    break;
                 }
             }
 
@@ -233,23 +254,38 @@ internal sealed class OperationMatcher : IReportLineHandler
             }
         }
 
-        var pick = sameCurrency >= 0 ? sameCurrency : otherCurrency;
-        if (pick >= 0)
+        if (pick < 0)
         {
-            _states[pick] = Closed;
-            var kind = sameCurrency >= 0 ? DiscrepancyKind.AmountMismatch : DiscrepancyKind.CurrencyMismatch;
-            if (_sink.Count(kind))
-            {
-                _sink.Add(new ReconciliationDiscrepancy(kind, _operations[pick], reported));
-            }
-
-            return;
+            return false;
         }
 
-        var other = closedExact ? DiscrepancyKind.DuplicateInReport : DiscrepancyKind.MissingOnOurSide;
-        if (_sink.Count(other))
+        _states[pick] = Closed;
+        var kind = pairing == Pairing.SameCurrency ? DiscrepancyKind.AmountMismatch : DiscrepancyKind.CurrencyMismatch;
+        if (_sink.Count(kind))
         {
-            _sink.Add(new ReconciliationDiscrepancy(other, null, reported));
+            _sink.Add(new ReconciliationDiscrepancy(kind, _operations[pick], reported));
+        }
+
+        return true;
+
+        static ulong Distance(long a, long b) => unchecked(a >= b ? (ulong)(a - b) : (ulong)(b - a));
+    }
+
+    private bool HasClosedExact(ReportedOperation reported)
+    {
+        var chain = _payments[reported.PspReference];
+        for (var i = chain.Head; ; i = _next[i])
+        {
+            var ours = _operations[i];
+            if (_states[i] == Closed && ours.Kind == reported.Kind && ours.Amount == reported.Amount)
+            {
+                return true;
+            }
+
+            if (i == chain.Tail)
+            {
+                return false;
+            }
         }
     }
 
@@ -302,6 +338,13 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         Utf8.ToUtf16(utf8, _chars, out _, out var written);
         return _chars.AsSpan(0, written);
+    }
+
+    private enum Pairing
+    {
+        SameAmount,
+        SameCurrency,
+        Any,
     }
 
     private struct Chain
