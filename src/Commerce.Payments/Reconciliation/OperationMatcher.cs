@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Text.Unicode;
+using System.Text;
 
 namespace Commerce.Payments.Reconciliation;
 
@@ -12,32 +11,36 @@ namespace Commerce.Payments.Reconciliation;
 /// mismatch), then with the open operation of the closest amount in the same currency (an amount mismatch), then with
 /// any open operation (a currency mismatch).
 /// </summary>
+/// <remarks>
+/// The hot path works on compact, reference-free arrays: references are looked up by their UTF-8 bytes in
+/// <see cref="Utf8KeyTable"/>s, and each operation's kind, amount, currency and state sit in one 16-byte
+/// <see cref="Entry"/>. Our <see cref="SettledOperation"/> objects are only read back for discrepancies.
+/// </remarks>
 internal sealed class OperationMatcher : IReportLineHandler
 {
-    private const byte Open = 0;
-    private const byte Closed = 1;
+    private const int End = -1;
 
     private readonly IDiscrepancySink _sink;
     private readonly bool _byReference;
-    private readonly Dictionary<string, int> _references = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _referenceLookup;
-    private readonly Dictionary<string, Chain> _payments = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Chain>.AlternateLookup<ReadOnlySpan<char>> _paymentLookup;
-    private readonly Dictionary<Currency, Totals> _totals = [];
+    private readonly Utf8KeyTable _references = new();
+    private readonly Utf8KeyTable _payments = new();
+    private readonly Dictionary<Currency, short> _currencyIds = [];
+    private readonly List<Currency> _currencies = [];
+    private Utf8KeyTable? _unknownReferences;
+    private Entry[] _entries = new Entry[256];
     private SettledOperation[] _operations = new SettledOperation[256];
-    private byte[] _states = new byte[256];
-    private int[] _next = new int[256];
+    private Chain[] _chains = new Chain[256];
+    private Totals[] _totals = new Totals[4];
+    private byte[] _utf8 = new byte[256];
     private int _count;
-    private char[] _chars = new char[128];
-    private HashSet<string>? _unknownReferences;
     private List<ReportedOperation>? _deferred;
+    private Currency _lastCurrency;
+    private short _lastCurrencyId = -1;
 
     public OperationMatcher(bool byReference, IDiscrepancySink sink)
     {
         _byReference = byReference;
         _sink = sink;
-        _referenceLookup = _references.GetAlternateLookup<ReadOnlySpan<char>>();
-        _paymentLookup = _payments.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public long OurOperations { get; private set; }
@@ -48,7 +51,7 @@ internal sealed class OperationMatcher : IReportLineHandler
     {
         OurOperations++;
         if (operation is null || string.IsNullOrEmpty(operation.PspReference) || operation.Amount.Currency == default
-            || !Enum.IsDefined(operation.Kind))
+            || operation.Kind is not (SettlementKind.Capture or SettlementKind.Refund))
         {
             throw new CommerceValidationException(
                 PaymentErrorCodes.InvalidRequest,
@@ -59,7 +62,8 @@ internal sealed class OperationMatcher : IReportLineHandler
         var index = _count;
         if (_byReference && !string.IsNullOrEmpty(operation.OperationReference))
         {
-            if (!_references.TryAdd(operation.OperationReference, index))
+            ref var slot = ref _references.GetValueRefOrAddDefault(Utf8(operation.OperationReference), out var exists);
+            if (exists)
             {
                 if (_sink.Count(DiscrepancyKind.DuplicateOnOurSide))
                 {
@@ -69,49 +73,56 @@ internal sealed class OperationMatcher : IReportLineHandler
                 return;
             }
 
-            Store(operation, index);
+            slot = index;
+            Store(operation);
             return;
         }
 
-        Store(operation, index);
-        ref var chain = ref CollectionsMarshal.GetValueRefOrAddDefault(_payments, operation.PspReference, out var exists);
-        if (exists)
+        Store(operation);
+        ref var chainIndex = ref _payments.GetValueRefOrAddDefault(Utf8(operation.PspReference), out var known);
+        if (known)
         {
-            _next[chain.Tail] = index;
+            ref var chain = ref _chains[chainIndex];
+            _entries[chain.Tail].Next = index;
             chain.Tail = index;
+            return;
         }
-        else
+
+        chainIndex = _payments.Count - 1;
+        if (chainIndex == _chains.Length)
         {
-            chain = new Chain { Head = index, Tail = index };
+            Array.Resize(ref _chains, _chains.Length * 2);
         }
+
+        _chains[chainIndex] = new Chain { Head = index, Tail = index };
     }
 
     public void OnOperation(in ReportLine line)
     {
+        var currency = CurrencyId(line.Currency);
         if (_byReference && !line.OperationReference.IsEmpty)
         {
-            var reference = Chars(line.OperationReference);
-            if (_referenceLookup.TryGetValue(reference, out var index) && _operations[index].Kind == line.Kind)
+            if (_references.TryGetValue(line.OperationReference, out var index) && _entries[index].Kind == line.Kind)
             {
-                if (_states[index] == Closed)
+                ref var entry = ref _entries[index];
+                if (entry.Closed)
                 {
                     Report(DiscrepancyKind.DuplicateInReport, null, line);
                     return;
                 }
 
-                _states[index] = Closed;
-                var ours = _operations[index];
-                if (ours.Amount.Currency != line.Currency)
+                entry.Closed = true;
+                if (entry.Currency != currency)
                 {
-                    Report(DiscrepancyKind.CurrencyMismatch, ours, line);
+                    Report(DiscrepancyKind.CurrencyMismatch, _operations[index], line);
                 }
-                else if (ours.Amount.MinorUnits != line.AmountMinor)
+                else if (entry.Minor != line.AmountMinor)
                 {
-                    Report(DiscrepancyKind.AmountMismatch, ours, line);
+                    Report(DiscrepancyKind.AmountMismatch, _operations[index], line);
                 }
                 else
                 {
-                    AddMatched(ours);
+                    AddMatched(entry);
                 }
 
                 return;
@@ -119,15 +130,16 @@ internal sealed class OperationMatcher : IReportLineHandler
 
             // A reference we do not hold: a repeat of one seen before is a duplicate; otherwise it may still be one of
             // our operations recorded without its reference.
-            _unknownReferences ??= new HashSet<string>(StringComparer.Ordinal);
-            if (!_unknownReferences.Add(new string(reference)))
+            _unknownReferences ??= new Utf8KeyTable();
+            _unknownReferences.GetValueRefOrAddDefault(line.OperationReference, out var seen);
+            if (seen)
             {
                 Report(DiscrepancyKind.DuplicateInReport, null, line);
                 return;
             }
         }
 
-        MatchByPayment(line);
+        MatchByPayment(line, currency);
     }
 
     /// <summary>Pairs the lines kept aside, then reports every operation of ours the report did not settle.</summary>
@@ -135,8 +147,8 @@ internal sealed class OperationMatcher : IReportLineHandler
     {
         if (_deferred is { } deferred)
         {
-            // Lines without an exact match, paired with what is still open in their payment, most telling evidence
-            // first: the same amount in another currency, then the closest amount in the same currency, then anything.
+            // Most telling evidence first: the same amount in another currency, then the closest amount in the same
+            // currency, then anything still open.
             deferred.RemoveAll(reported => TryPair(reported, Pairing.SameAmount));
             deferred.RemoveAll(reported => TryPair(reported, Pairing.SameCurrency));
             deferred.RemoveAll(reported => TryPair(reported, Pairing.Any));
@@ -154,7 +166,7 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         for (var i = 0; i < _count; i++)
         {
-            if (_states[i] == Open && _sink.Count(DiscrepancyKind.MissingAtPsp))
+            if (!_entries[i].Closed && _sink.Count(DiscrepancyKind.MissingAtPsp))
             {
                 _sink.Add(new ReconciliationDiscrepancy(DiscrepancyKind.MissingAtPsp, _operations[i], null));
             }
@@ -162,13 +174,16 @@ internal sealed class OperationMatcher : IReportLineHandler
     }
 
     public IReadOnlyList<MatchedTotal> MatchedTotals() =>
-        [.. _totals
-            .OrderBy(static t => t.Key.Code, StringComparer.Ordinal)
-            .Select(static t => new MatchedTotal(t.Key, t.Value.Captures, new Money(t.Value.Captured, t.Key), t.Value.Refunds, new Money(t.Value.Refunded, t.Key)))];
+        [.. _currencies
+            .Select((currency, id) => (Currency: currency, Totals: _totals[id]))
+            .Where(static t => t.Totals.Captures + t.Totals.Refunds > 0)
+            .OrderBy(static t => t.Currency.Code, StringComparer.Ordinal)
+            .Select(static t => new MatchedTotal(
+                t.Currency, t.Totals.Captures, new Money(t.Totals.Captured, t.Currency), t.Totals.Refunds, new Money(t.Totals.Refunded, t.Currency)))];
 
-    private void MatchByPayment(in ReportLine line)
+    private void MatchByPayment(in ReportLine line, short currency)
     {
-        if (line.PspReference.IsEmpty || !_paymentLookup.TryGetValue(Chars(line.PspReference), out var chain))
+        if (line.PspReference.IsEmpty || !_payments.TryGetValue(line.PspReference, out var chainIndex))
         {
             Report(DiscrepancyKind.MissingOnOurSide, null, line);
             return;
@@ -176,32 +191,29 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         var openSameKind = false;
         var closedExact = false;
-        for (var i = chain.Head; ; i = _next[i])
+        for (var i = _chains[chainIndex].Head; i != End; i = _entries[i].Next)
         {
-            var ours = _operations[i];
-            if (ours.Kind == line.Kind)
+            ref var entry = ref _entries[i];
+            if (entry.Kind != line.Kind)
             {
-                var exact = ours.Amount.MinorUnits == line.AmountMinor && ours.Amount.Currency == line.Currency;
-                if (_states[i] == Open)
-                {
-                    if (exact)
-                    {
-                        _states[i] = Closed;
-                        AddMatched(ours);
-                        return;
-                    }
-
-                    openSameKind = true;
-                }
-                else
-                {
-                    closedExact |= exact;
-                }
+                continue;
             }
 
-            if (i == chain.Tail)
+            var exact = entry.Minor == line.AmountMinor && entry.Currency == currency;
+            if (!entry.Closed)
             {
-                break;
+                if (exact)
+                {
+                    entry.Closed = true;
+                    AddMatched(entry);
+                    return;
+                }
+
+                openSameKind = true;
+            }
+            else
+            {
+                closedExact |= exact;
             }
         }
 
@@ -217,49 +229,39 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private bool TryPair(ReportedOperation reported, Pairing pairing)
     {
-        var chain = _payments[reported.PspReference];
-        var pick = -1;
+        var currency = CurrencyId(reported.Amount.Currency);
+        var minor = reported.Amount.MinorUnits;
+        var pick = End;
         var distance = ulong.MaxValue;
-        for (var i = chain.Head; ; i = _next[i])
+        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
         {
-            var ours = _operations[i];
-            if (_states[i] == Open && ours.Kind == reported.Kind)
+            var entry = _entries[i];
+            if (entry.Closed || entry.Kind != reported.Kind)
             {
-                var sameCurrency = ours.Amount.Currency == reported.Amount.Currency;
-                switch (pairing)
-                {
-                    case Pairing.SameAmount when !sameCurrency && ours.Amount.MinorUnits == reported.Amount.MinorUnits:
-                    case Pairing.Any:
-                        pick = i;
-                        break;
-                    case Pairing.SameCurrency when sameCurrency:
-                        var d = Distance(ours.Amount.MinorUnits, reported.Amount.MinorUnits);
-                        if (d < distance)
-                        {
-                            (pick, distance) = (i, d);
-                        }
-
-                        break;
-                }
-
-                if (pick >= 0 && pairing != Pairing.SameCurrency)
-                {
-                    break;
-                }
+                continue;
             }
 
-            if (i == chain.Tail)
+            if (pairing == Pairing.SameCurrency)
             {
+                var d = entry.Currency == currency ? Distance(entry.Minor, minor) : ulong.MaxValue;
+                if (d < distance)
+                {
+                    (pick, distance) = (i, d);
+                }
+            }
+            else if (pairing == Pairing.Any || (entry.Currency != currency && entry.Minor == minor))
+            {
+                pick = i;
                 break;
             }
         }
 
-        if (pick < 0)
+        if (pick == End)
         {
             return false;
         }
 
-        _states[pick] = Closed;
+        _entries[pick].Closed = true;
         var kind = pairing == Pairing.SameCurrency ? DiscrepancyKind.AmountMismatch : DiscrepancyKind.CurrencyMismatch;
         if (_sink.Count(kind))
         {
@@ -273,21 +275,22 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private bool HasClosedExact(ReportedOperation reported)
     {
-        var chain = _payments[reported.PspReference];
-        for (var i = chain.Head; ; i = _next[i])
+        var currency = CurrencyId(reported.Amount.Currency);
+        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
         {
-            var ours = _operations[i];
-            if (_states[i] == Closed && ours.Kind == reported.Kind && ours.Amount == reported.Amount)
+            var entry = _entries[i];
+            if (entry.Closed && entry.Kind == reported.Kind && entry.Currency == currency && entry.Minor == reported.Amount.MinorUnits)
             {
                 return true;
             }
-
-            if (i == chain.Tail)
-            {
-                return false;
-            }
         }
+
+        return false;
     }
+
+    /// <summary>The chain of a line kept aside (it was kept because its payment has one).</summary>
+    private Chain ChainOf(ReportedOperation reported) =>
+        _payments.TryGetValue(Utf8(reported.PspReference), out var chainIndex) ? _chains[chainIndex] : new Chain { Head = End, Tail = End };
 
     private void Report(DiscrepancyKind kind, SettledOperation? ours, in ReportLine line)
     {
@@ -297,47 +300,81 @@ internal sealed class OperationMatcher : IReportLineHandler
         }
     }
 
-    private void AddMatched(SettledOperation ours)
+    private void AddMatched(in Entry entry)
     {
         Matched++;
-        ref var totals = ref CollectionsMarshal.GetValueRefOrAddDefault(_totals, ours.Amount.Currency, out _);
-
-        if (ours.Kind == SettlementKind.Capture)
+        ref var totals = ref _totals[entry.Currency];
+        try
         {
-            totals.Captures++;
-            totals.Captured = checked(totals.Captured + ours.Amount.MinorUnits);
+            if (entry.Kind == SettlementKind.Capture)
+            {
+                totals.Captures++;
+                totals.Captured = checked(totals.Captured + entry.Minor);
+            }
+            else
+            {
+                totals.Refunds++;
+                totals.Refunded = checked(totals.Refunded + entry.Minor);
+            }
         }
-        else
+        catch (OverflowException)
         {
-            totals.Refunds++;
-            totals.Refunded = checked(totals.Refunded + ours.Amount.MinorUnits);
+            throw new CommerceValidationException(CoreErrorCodes.AmountOverflow, "The matched total does not fit in 64-bit minor units.");
         }
     }
 
-    private void Store(SettledOperation operation, int index)
+    private void Store(SettledOperation operation)
     {
-        if (index == _operations.Length)
+        if (_count == _entries.Length)
         {
-            var size = index * 2;
-            Array.Resize(ref _operations, size);
-            Array.Resize(ref _states, size);
-            Array.Resize(ref _next, size);
+            Array.Resize(ref _entries, _count * 2);
+            Array.Resize(ref _operations, _count * 2);
         }
 
-        _operations[index] = operation;
+        _entries[_count] = new Entry
+        {
+            Minor = operation.Amount.MinorUnits,
+            Next = End,
+            Currency = CurrencyId(operation.Amount.Currency),
+            Kind = operation.Kind,
+        };
+        _operations[_count] = operation;
         _count++;
     }
 
-    /// <summary>The UTF-16 form of a UTF-8 reference, in a reused buffer (valid until the next call).</summary>
-    private ReadOnlySpan<char> Chars(ReadOnlySpan<byte> utf8)
+    private short CurrencyId(Currency currency)
     {
-        if (_chars.Length < utf8.Length)
+        if (_lastCurrencyId >= 0 && currency == _lastCurrency)
         {
-            _chars = new char[Math.Max(utf8.Length, _chars.Length * 2)];
+            return _lastCurrencyId;
         }
 
-        Utf8.ToUtf16(utf8, _chars, out _, out var written);
-        return _chars.AsSpan(0, written);
+        if (!_currencyIds.TryGetValue(currency, out var id))
+        {
+            id = (short)_currencies.Count;
+            _currencies.Add(currency);
+            _currencyIds.Add(currency, id);
+            if (id == _totals.Length)
+            {
+                Array.Resize(ref _totals, _totals.Length * 2);
+            }
+        }
+
+        _lastCurrency = currency;
+        _lastCurrencyId = id;
+        return id;
+    }
+
+    /// <summary>The UTF-8 form of one of our references, in a reused buffer (valid until the next call).</summary>
+    private ReadOnlySpan<byte> Utf8(string text)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_utf8.Length < max)
+        {
+            _utf8 = new byte[max];
+        }
+
+        return _utf8.AsSpan(0, Encoding.UTF8.GetBytes(text, _utf8));
     }
 
     private enum Pairing
@@ -345,6 +382,18 @@ internal sealed class OperationMatcher : IReportLineHandler
         SameAmount,
         SameCurrency,
         Any,
+    }
+
+    /// <summary>One of our operations, as the hot path needs it: 16 bytes, no references.</summary>
+    private struct Entry
+    {
+        public long Minor;
+        public int Next;
+        public short Currency;
+        public bool Closed;
+        private byte _kind;
+
+        public SettlementKind Kind { readonly get => (SettlementKind)_kind; set => _kind = (byte)value; }
     }
 
     private struct Chain

@@ -106,29 +106,39 @@ internal sealed class SettlementReportReader
 
         while (!buffer.IsEmpty)
         {
+            // Every record that lies whole in the first segment, parsed in place; the sequence is sliced once.
             var first = buffer.FirstSpan;
             var single = buffer.IsSingleSegment;
-            var consumed = TryParseRecord(first, completed && single, out var fieldCount, out var lineBreaks);
-            if (consumed > 0)
+            var offset = 0;
+            int consumed, fieldCount, lineBreaks;
+            while (offset < first.Length
+                && (consumed = TryParseRecord(first[offset..], completed && single, out fieldCount, out lineBreaks)) > 0)
             {
-                OnRecord(first, fieldCount, handler);
+                OnRecord(first[offset..], fieldCount, handler);
+                _line += lineBreaks;
+                offset += consumed;
             }
-            else if (!single && (consumed = ParseStraddling(buffer, completed, out fieldCount, out lineBreaks)) > 0)
+
+            if (offset > 0)
+            {
+                buffer = buffer.Slice(offset);
+                continue;
+            }
+
+            if (!single && (consumed = ParseStraddling(buffer, completed, out fieldCount, out lineBreaks)) > 0)
             {
                 OnRecord(_scratch, fieldCount, handler);
+                _line += lineBreaks;
+                buffer = buffer.Slice(consumed);
+                continue;
             }
-            else
+
+            if (buffer.Length > _maxLineLength + 2L)
             {
-                if (buffer.Length > _maxLineLength + 2L)
-                {
-                    throw TooLong();
-                }
-
-                return; // an incomplete record: wait for more data
+                throw TooLong();
             }
 
-            _line += lineBreaks;
-            buffer = buffer.Slice(consumed);
+            return; // an incomplete record: wait for more data
         }
     }
 
