@@ -1,0 +1,412 @@
+using System.Text;
+
+namespace Commerce.Payments.Reconciliation;
+
+/// <summary>
+/// Holds our operations and matches report lines against them one-to-one. Operations with an operation reference (when
+/// the report has that column) are keyed by it; the others are chained per payment and matched by kind, currency and
+/// amount, which pairs several partial captures or refunds of one payment with as many report lines. A line that has
+/// no exact match but shares payment and kind with an open operation is kept aside and paired at the end, once every
+/// exact match has been made: first with an open operation of the same amount in another currency (a currency
+/// mismatch), then with the open operation of the closest amount in the same currency (an amount mismatch), then with
+/// any open operation (a currency mismatch).
+/// </summary>
+/// <remarks>
+/// The hot path works on compact, reference-free arrays: references are looked up by their UTF-8 bytes in
+/// <see cref="Utf8KeyTable"/>s, and each operation's kind, amount, currency and state sit in one 16-byte
+/// <see cref="Entry"/>. Our <see cref="SettledOperation"/> objects are only read back for discrepancies.
+/// </remarks>
+internal sealed class OperationMatcher : IReportLineHandler
+{
+    private const int End = -1;
+
+    private readonly IDiscrepancySink _sink;
+    private readonly bool _byReference;
+    private readonly Utf8KeyTable _references = new();
+    private readonly Utf8KeyTable _payments = new();
+    private readonly Dictionary<Currency, short> _currencyIds = [];
+    private readonly List<Currency> _currencies = [];
+    private Utf8KeyTable? _unknownReferences;
+    private Entry[] _entries = new Entry[256];
+    private SettledOperation[] _operations = new SettledOperation[256];
+    private Chain[] _chains = new Chain[256];
+    private Totals[] _totals = new Totals[4];
+    private byte[] _utf8 = new byte[256];
+    private int _count;
+    private List<ReportedOperation>? _deferred;
+    private Currency _lastCurrency;
+    private short _lastCurrencyId = -1;
+
+    public OperationMatcher(bool byReference, IDiscrepancySink sink)
+    {
+        _byReference = byReference;
+        _sink = sink;
+    }
+
+    public long OurOperations { get; private set; }
+
+    public long Matched { get; private set; }
+
+    public void Add(SettledOperation operation)
+    {
+        OurOperations++;
+        if (operation is null || string.IsNullOrEmpty(operation.PspReference) || operation.Amount.Currency == default
+            || operation.Kind is not (SettlementKind.Capture or SettlementKind.Refund))
+        {
+            throw new CommerceValidationException(
+                PaymentErrorCodes.InvalidRequest,
+                $"Our operation #{OurOperations} needs a PSP reference, a kind and an amount with a currency.",
+                "ours");
+        }
+
+        var index = _count;
+        if (_byReference && !string.IsNullOrEmpty(operation.OperationReference))
+        {
+            ref var slot = ref _references.GetValueRefOrAddDefault(Utf8(operation.OperationReference), out var exists);
+            if (exists)
+            {
+                if (_sink.Count(DiscrepancyKind.DuplicateOnOurSide))
+                {
+                    _sink.Add(new ReconciliationDiscrepancy(DiscrepancyKind.DuplicateOnOurSide, operation, null));
+                }
+
+                return;
+            }
+
+            slot = index;
+            Store(operation);
+            return;
+        }
+
+        Store(operation);
+        ref var chainIndex = ref _payments.GetValueRefOrAddDefault(Utf8(operation.PspReference), out var known);
+        if (known)
+        {
+            ref var chain = ref _chains[chainIndex];
+            _entries[chain.Tail].Next = index;
+            chain.Tail = index;
+            return;
+        }
+
+        chainIndex = _payments.Count - 1;
+        if (chainIndex == _chains.Length)
+        {
+            Array.Resize(ref _chains, _chains.Length * 2);
+        }
+
+        _chains[chainIndex] = new Chain { Head = index, Tail = index };
+    }
+
+    public void OnOperation(in ReportLine line)
+    {
+        var currency = CurrencyId(line.Currency);
+        if (_byReference && !line.OperationReference.IsEmpty)
+        {
+            if (_references.TryGetValue(line.OperationReference, out var index) && _entries[index].Kind == line.Kind)
+            {
+                ref var entry = ref _entries[index];
+                if (entry.Closed)
+                {
+                    Report(DiscrepancyKind.DuplicateInReport, null, line);
+                    return;
+                }
+
+                entry.Closed = true;
+                if (entry.Currency != currency)
+                {
+                    Report(DiscrepancyKind.CurrencyMismatch, _operations[index], line);
+                }
+                else if (entry.Minor != line.AmountMinor)
+                {
+                    Report(DiscrepancyKind.AmountMismatch, _operations[index], line);
+                }
+                else
+                {
+                    AddMatched(entry);
+                }
+
+                return;
+            }
+
+            // A reference we do not hold: a repeat of one seen before is a duplicate; otherwise it may still be one of
+            // our operations recorded without its reference.
+            _unknownReferences ??= new Utf8KeyTable();
+            _unknownReferences.GetValueRefOrAddDefault(line.OperationReference, out var seen);
+            if (seen)
+            {
+                Report(DiscrepancyKind.DuplicateInReport, null, line);
+                return;
+            }
+        }
+
+        MatchByPayment(line, currency);
+    }
+
+    /// <summary>Pairs the lines kept aside, then reports every operation of ours the report did not settle.</summary>
+    public void Finish()
+    {
+        if (_deferred is { } deferred)
+        {
+            // Most telling evidence first: the same amount in another currency, then the closest amount in the same
+            // currency, then anything still open.
+            deferred.RemoveAll(reported => TryPair(reported, Pairing.SameAmount));
+            deferred.RemoveAll(reported => TryPair(reported, Pairing.SameCurrency));
+            deferred.RemoveAll(reported => TryPair(reported, Pairing.Any));
+            foreach (var reported in deferred)
+            {
+                var kind = HasClosedExact(reported) ? DiscrepancyKind.DuplicateInReport : DiscrepancyKind.MissingOnOurSide;
+                if (_sink.Count(kind))
+                {
+                    _sink.Add(new ReconciliationDiscrepancy(kind, null, reported));
+                }
+            }
+
+            _deferred = null;
+        }
+
+        for (var i = 0; i < _count; i++)
+        {
+            if (!_entries[i].Closed && _sink.Count(DiscrepancyKind.MissingAtPsp))
+            {
+                _sink.Add(new ReconciliationDiscrepancy(DiscrepancyKind.MissingAtPsp, _operations[i], null));
+            }
+        }
+    }
+
+    public IReadOnlyList<MatchedTotal> MatchedTotals() =>
+        [.. _currencies
+            .Select((currency, id) => (Currency: currency, Totals: _totals[id]))
+            .Where(static t => t.Totals.Captures + t.Totals.Refunds > 0)
+            .OrderBy(static t => t.Currency.Code, StringComparer.Ordinal)
+            .Select(static t => new MatchedTotal(
+                t.Currency, t.Totals.Captures, new Money(t.Totals.Captured, t.Currency), t.Totals.Refunds, new Money(t.Totals.Refunded, t.Currency)))];
+
+    private void MatchByPayment(in ReportLine line, short currency)
+    {
+        if (line.PspReference.IsEmpty || !_payments.TryGetValue(line.PspReference, out var chainIndex))
+        {
+            Report(DiscrepancyKind.MissingOnOurSide, null, line);
+            return;
+        }
+
+        var openSameKind = false;
+        var closedExact = false;
+        for (var i = _chains[chainIndex].Head; i != End; i = _entries[i].Next)
+        {
+            ref var entry = ref _entries[i];
+            if (entry.Kind != line.Kind)
+            {
+                continue;
+            }
+
+            var exact = entry.Minor == line.AmountMinor && entry.Currency == currency;
+            if (!entry.Closed)
+            {
+                if (exact)
+                {
+                    entry.Closed = true;
+                    AddMatched(entry);
+                    return;
+                }
+
+                openSameKind = true;
+            }
+            else
+            {
+                closedExact |= exact;
+            }
+        }
+
+        if (openSameKind)
+        {
+            // Maybe a mismatch, maybe an exact match for a later line takes that operation: decide at the end.
+            (_deferred ??= []).Add(line.Materialize());
+            return;
+        }
+
+        Report(closedExact ? DiscrepancyKind.DuplicateInReport : DiscrepancyKind.MissingOnOurSide, null, line);
+    }
+
+    private bool TryPair(ReportedOperation reported, Pairing pairing)
+    {
+        var currency = CurrencyId(reported.Amount.Currency);
+        var minor = reported.Amount.MinorUnits;
+        var pick = End;
+        var distance = ulong.MaxValue;
+        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
+        {
+            var entry = _entries[i];
+            if (entry.Closed || entry.Kind != reported.Kind)
+            {
+                continue;
+            }
+
+            if (pairing == Pairing.SameCurrency)
+            {
+                var d = entry.Currency == currency ? Distance(entry.Minor, minor) : ulong.MaxValue;
+                if (d < distance)
+                {
+                    (pick, distance) = (i, d);
+                }
+            }
+            else if (pairing == Pairing.Any || (entry.Currency != currency && entry.Minor == minor))
+            {
+                pick = i;
+                break;
+            }
+        }
+
+        if (pick == End)
+        {
+            return false;
+        }
+
+        _entries[pick].Closed = true;
+        var kind = pairing == Pairing.SameCurrency ? DiscrepancyKind.AmountMismatch : DiscrepancyKind.CurrencyMismatch;
+        if (_sink.Count(kind))
+        {
+            _sink.Add(new ReconciliationDiscrepancy(kind, _operations[pick], reported));
+        }
+
+        return true;
+
+        static ulong Distance(long a, long b) => unchecked(a >= b ? (ulong)(a - b) : (ulong)(b - a));
+    }
+
+    private bool HasClosedExact(ReportedOperation reported)
+    {
+        var currency = CurrencyId(reported.Amount.Currency);
+        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
+        {
+            var entry = _entries[i];
+            if (entry.Closed && entry.Kind == reported.Kind && entry.Currency == currency && entry.Minor == reported.Amount.MinorUnits)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The chain of a line kept aside (it was kept because its payment has one).</summary>
+    private Chain ChainOf(ReportedOperation reported) =>
+        _payments.TryGetValue(Utf8(reported.PspReference), out var chainIndex) ? _chains[chainIndex] : new Chain { Head = End, Tail = End };
+
+    private void Report(DiscrepancyKind kind, SettledOperation? ours, in ReportLine line)
+    {
+        if (_sink.Count(kind))
+        {
+            _sink.Add(new ReconciliationDiscrepancy(kind, ours, line.Materialize()));
+        }
+    }
+
+    private void AddMatched(in Entry entry)
+    {
+        Matched++;
+        ref var totals = ref _totals[entry.Currency];
+        try
+        {
+            if (entry.Kind == SettlementKind.Capture)
+            {
+                totals.Captures++;
+                totals.Captured = checked(totals.Captured + entry.Minor);
+            }
+            else
+            {
+                totals.Refunds++;
+                totals.Refunded = checked(totals.Refunded + entry.Minor);
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new CommerceValidationException(CoreErrorCodes.AmountOverflow, "The matched total does not fit in 64-bit minor units.");
+        }
+    }
+
+    private void Store(SettledOperation operation)
+    {
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _count * 2);
+            Array.Resize(ref _operations, _count * 2);
+        }
+
+        _entries[_count] = new Entry
+        {
+            Minor = operation.Amount.MinorUnits,
+            Next = End,
+            Currency = CurrencyId(operation.Amount.Currency),
+            Kind = operation.Kind,
+        };
+        _operations[_count] = operation;
+        _count++;
+    }
+
+    private short CurrencyId(Currency currency)
+    {
+        if (_lastCurrencyId >= 0 && currency == _lastCurrency)
+        {
+            return _lastCurrencyId;
+        }
+
+        if (!_currencyIds.TryGetValue(currency, out var id))
+        {
+            id = (short)_currencies.Count;
+            _currencies.Add(currency);
+            _currencyIds.Add(currency, id);
+            if (id == _totals.Length)
+            {
+                Array.Resize(ref _totals, _totals.Length * 2);
+            }
+        }
+
+        _lastCurrency = currency;
+        _lastCurrencyId = id;
+        return id;
+    }
+
+    /// <summary>The UTF-8 form of one of our references, in a reused buffer (valid until the next call).</summary>
+    private ReadOnlySpan<byte> Utf8(string text)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_utf8.Length < max)
+        {
+            _utf8 = new byte[max];
+        }
+
+        return _utf8.AsSpan(0, Encoding.UTF8.GetBytes(text, _utf8));
+    }
+
+    private enum Pairing
+    {
+        SameAmount,
+        SameCurrency,
+        Any,
+    }
+
+    /// <summary>One of our operations, as the hot path needs it: 16 bytes, no references.</summary>
+    private struct Entry
+    {
+        public long Minor;
+        public int Next;
+        public short Currency;
+        public bool Closed;
+        private byte _kind;
+
+        public SettlementKind Kind { readonly get => (SettlementKind)_kind; set => _kind = (byte)value; }
+    }
+
+    private struct Chain
+    {
+        public int Head;
+        public int Tail;
+    }
+
+    private struct Totals
+    {
+        public long Captures;
+        public long Captured;
+        public long Refunds;
+        public long Refunded;
+    }
+}
