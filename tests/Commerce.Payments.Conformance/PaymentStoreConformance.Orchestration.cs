@@ -257,4 +257,49 @@ public abstract partial class PaymentStoreConformance
         await AssertCodeAsync(PaymentErrorCodes.NoProvider, async () =>
             await service.AuthorizeAsync(new AuthorizePaymentRequest(NewPaymentId(), NewKey(), Usd(20_000), "tok_visa"), default));
     }
+
+    [Fact]
+    public async Task Our_settled_operations_reconcile_against_the_psps_settlement_report()
+    {
+        var from = Time.GetUtcNow();
+        var ids = new List<PaymentId>();
+        for (var i = 0; i < 5; i++)
+        {
+            var id = (await AuthorizeAsync(1000 + i)).Payment.Id;
+            ids.Add(id);
+            await Payments.CaptureAsync(new CapturePaymentRequest(id, NewKey(), Usd(400)), default);
+            await Payments.CaptureAsync(new CapturePaymentRequest(id, NewKey(), Usd(600 + i), IsFinal: true), default);
+            if (i % 2 == 0)
+            {
+                await Payments.RefundAsync(new RefundPaymentRequest(id, NewKey(), Usd(100)), default);
+            }
+        }
+
+        var ours = await Payments.StreamSettledOperationsAsync("alpha", from, Time.GetUtcNow().AddTicks(1), default).ToListAsync();
+        var csv = new System.Text.StringBuilder("reference,type,amount,currency\n");
+        foreach (var op in ours.Skip(1))
+        {
+            csv.Append(op.PspReference).Append(',').Append(op.Kind == Reconciliation.SettlementKind.Capture ? "capture" : "refund").Append(',')
+                .Append(op.Amount.MinorUnits).Append(",USD\n");
+        }
+
+        csv.Append("sim_unknown,capture,5,USD\n");
+        var format = new Reconciliation.SettlementReportFormat
+        {
+            PspReferenceColumn = "reference",
+            TypeColumn = "type",
+            CaptureTypes = ["capture"],
+            RefundTypes = ["refund"],
+            AmountColumn = "amount",
+            CurrencyColumn = "currency",
+        };
+        using var report = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv.ToString()));
+
+        var result = await new Reconciliation.SettlementReconciler(format).ReconcileAsync(ours.ToAsyncEnumerable(), report, default);
+
+        Assert.Equal(13, ours.Count);
+        Assert.Equal(1, result.Count(Reconciliation.DiscrepancyKind.MissingAtPsp));
+        Assert.Equal(1, result.Count(Reconciliation.DiscrepancyKind.MissingOnOurSide));
+        Assert.Equal(0, result.Count(Reconciliation.DiscrepancyKind.AmountMismatch));
+    }
 }

@@ -85,6 +85,10 @@ public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore
         inner.FindUnsettledAsync(changedBefore, maxCount, cancellationToken);
 
     /// <inheritdoc />
+    public IAsyncEnumerable<Payment> StreamChangedAsync(DateTimeOffset changedFrom, DateTimeOffset changedTo, CancellationToken cancellationToken) =>
+        inner.StreamChangedAsync(changedFrom, changedTo, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync(PaymentId paymentId, CancellationToken cancellationToken) =>
         inner.GetJournalAsync(paymentId, cancellationToken);
 

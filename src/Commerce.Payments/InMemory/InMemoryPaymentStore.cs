@@ -190,6 +190,22 @@ public sealed class InMemoryPaymentStore : IPaymentStore
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<Payment> StreamChangedAsync(
+        DateTimeOffset changedFrom, DateTimeOffset changedTo, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var changed = _payments.Values.Select(static e => e.Payment)
+            .Where(p => p is not null && p.UpdatedAt >= changedFrom && p.UpdatedAt < changedTo)
+            .OrderBy(static p => p!.UpdatedAt).ToArray();
+        foreach (var payment in changed)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return payment!;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync(PaymentId paymentId, CancellationToken cancellationToken)
     {
         if (!_payments.TryGetValue(paymentId, out var entry))

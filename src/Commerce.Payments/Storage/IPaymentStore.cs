@@ -51,6 +51,9 @@ public interface IPaymentStore
     /// <summary>Lists payments with an attempt pending or unknown that last changed before <paramref name="changedBefore"/>, oldest first.</summary>
     ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(DateTimeOffset changedBefore, int maxCount, CancellationToken cancellationToken);
 
+    /// <summary>Streams the payments that last changed in [<paramref name="changedFrom"/>, <paramref name="changedTo"/>), oldest change first.</summary>
+    IAsyncEnumerable<Payment> StreamChangedAsync(DateTimeOffset changedFrom, DateTimeOffset changedTo, CancellationToken cancellationToken);
+
     /// <summary>Reads a payment's journal entries, oldest first.</summary>
     ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync(PaymentId paymentId, CancellationToken cancellationToken);
 
