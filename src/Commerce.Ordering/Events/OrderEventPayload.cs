@@ -78,6 +78,13 @@ internal static class OrderEventSerializer
     public static byte[] Serialize(OrderEvent change) =>
         JsonSerializer.SerializeToUtf8Bytes(ToPayload(change), OrderingJsonContext.Default.OrderEventPayload);
 
+    public static string SerializeToString(OrderEvent change) =>
+        JsonSerializer.Serialize(ToPayload(change), OrderingJsonContext.Default.OrderEventPayload);
+
+    public static OrderEvent Deserialize(string json) =>
+        FromPayload(JsonSerializer.Deserialize(json, OrderingJsonContext.Default.OrderEventPayload)
+            ?? throw new FormatException("An ordering event body is null."));
+
     public static OrderEvent Deserialize(ReadOnlySpan<byte> json) =>
         FromPayload(JsonSerializer.Deserialize(json, OrderingJsonContext.Default.OrderEventPayload)
             ?? throw new FormatException("An ordering event body is null."));
