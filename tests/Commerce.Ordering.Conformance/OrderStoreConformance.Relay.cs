@@ -76,6 +76,45 @@ public abstract partial class OrderStoreConformance
         Assert.Equal(stored.Count, firstDeliveries.Count);
     }
 
+    [Fact]
+    public async Task A_message_that_keeps_failing_is_retried_then_dead_lettered_and_the_others_get_through()
+    {
+        await PlaceAsync("poison");
+        await PlaceAsync("healthy");
+        var publisher = new RecordingPublisher { Poison = "poison" };
+        var outbox = new FailureRecordingOutbox(Outbox);
+        var relay = new OutboxRelay(outbox, publisher, new OutboxRelayOptions { MaxAttempts = 3, RetryBaseDelay = TimeSpan.FromSeconds(1) }, Time);
+
+        for (var round = 0; round < 10; round++)
+        {
+            await relay.PublishPendingAsync(CancellationToken.None);
+            Time.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        // Retried after two failures, dead-lettered at the third, and never offered again.
+        Assert.Equal([(1, false), (2, false), (3, true)], outbox.Failures.Select(f => (f.Attempt, f.DeadLetter)));
+        Assert.All(outbox.Failures, f => Assert.Equal("poison", f.StreamId));
+        Assert.Equal(["healthy"], publisher.Delivered.Select(e => e.StreamId));
+        Assert.Empty(await Outbox.ClaimAsync(100, TimeSpan.FromMinutes(1), CancellationToken.None));
+    }
+
+    private sealed class FailureRecordingOutbox(IOutboxStore inner) : IOutboxStore
+    {
+        public List<(string StreamId, int Attempt, bool DeadLetter)> Failures { get; } = [];
+
+        public ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(int maxCount, TimeSpan lease, CancellationToken cancellationToken) =>
+            inner.ClaimAsync(maxCount, lease, cancellationToken);
+
+        public ValueTask MarkPublishedAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) =>
+            inner.MarkPublishedAsync(messages, cancellationToken);
+
+        public ValueTask MarkFailedAsync(OutboxMessage message, string error, TimeSpan retryAfter, bool deadLetter, CancellationToken cancellationToken)
+        {
+            Failures.Add((message.Event.StreamId, message.Attempts + 1, deadLetter));
+            return inner.MarkFailedAsync(message, error, retryAfter, deadLetter, cancellationToken);
+        }
+    }
+
     /// <summary>Counts down the relay's steps; at zero it "kills the process": cancels and throws, so nothing after that step happens.</summary>
     private sealed class KillSwitch(int steps, Random random) : IDisposable
     {
@@ -150,8 +189,16 @@ public abstract partial class OrderStoreConformance
 
         public IReadOnlyCollection<EventEnvelope> Delivered => _delivered;
 
+        /// <summary>A stream whose events always fail to publish.</summary>
+        public string? Poison { get; init; }
+
         public ValueTask PublishAsync(IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken)
         {
+            if (events.Any(e => e.StreamId == Poison))
+            {
+                throw new InvalidOperationException("the broker refuses this event");
+            }
+
             foreach (var envelope in events)
             {
                 _delivered.Enqueue(envelope);
