@@ -1,5 +1,5 @@
-using Commerce.Events;
 using System.ComponentModel.DataAnnotations;
+using Commerce.Events;
 using Microsoft.Extensions.Options;
 
 namespace Commerce.Ordering;

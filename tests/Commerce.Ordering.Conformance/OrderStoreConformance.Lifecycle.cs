@@ -6,7 +6,8 @@ public abstract partial class OrderStoreConformance
     public async Task Placing_splits_the_order_into_one_pending_fulfilment_per_seller_with_its_totals()
     {
         var place = Placement("o-1", "buyer-1", Line("sku-1", "seller-b", 2, 1_250), Line("sku-2", "seller-a", 1, 500), Line("sku-3", "seller-b", 3, 100))
-            with { Shipping = Usd(499), Tax = Usd(321) };
+            with
+        { Shipping = Usd(499), Tax = Usd(321) };
 
         var order = Applied(await Orders.ExecuteAsync(place));
 

@@ -34,7 +34,8 @@ public class OrderTransitionBenchmarks
     {
         var seller = new SellerId("seller-1");
         PlaceOrder Place(string id) => new(new OrderId(id), new CommandId($"{id}-place"), "checkout", new BuyerId("buyer-1"),
-            [new OrderLine(new Sku("sku-1"), seller, 2, new Money(1_999, Currency.USD))]) { Shipping = new Money(499, Currency.USD) };
+            [new OrderLine(new Sku("sku-1"), seller, 2, new Money(1_999, Currency.USD))])
+        { Shipping = new Money(499, Currency.USD) };
         _placed = [.. Enumerable.Range(0, InvocationsPerIteration).Select(i => Place($"placed-{i}"))];
         _fresh = [.. Enumerable.Range(0, InvocationsPerIteration).Select(i => Place($"fresh-{i}"))];
         _pay = [.. _placed.Select(p => new MarkPaid(p.OrderId, new CommandId($"{p.OrderId}-pay"), "psp"))];
