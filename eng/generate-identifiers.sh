@@ -14,6 +14,7 @@ ids=(
   "BuyerId|64|The identifier of a buyer."
   "SellerId|64|The identifier of a seller on the marketplace."
   "PaymentId|64|The identifier of a payment."
+  "CommandId|128|The caller-chosen identifier of a command; repeating a command with the same id returns its first outcome."
 )
 
 {

@@ -13,6 +13,11 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "ordering")
+        {
+            return await Ordering.OrderingLoad.MainAsync(args[1..]);
+        }
+
         LoadOptions options;
         try
         {

@@ -669,3 +669,86 @@ public readonly struct PaymentId : IEquatable<PaymentId>, IComparable<PaymentId>
     /// <summary>Ordinal order.</summary>
     public static bool operator >=(PaymentId left, PaymentId right) => left.CompareTo(right) >= 0;
 }
+
+/// <summary>The caller-chosen identifier of a command; repeating a command with the same id returns its first outcome.</summary>
+/// <remarks>1 to 128 printable ASCII characters without spaces, compared ordinally.</remarks>
+public readonly struct CommandId : IEquatable<CommandId>, IComparable<CommandId>, ISpanFormattable
+{
+    /// <summary>The longest accepted value.</summary>
+    public const int MaxLength = 128;
+
+    private readonly string? _value;
+
+    /// <summary>Creates the identifier.</summary>
+    /// <exception cref="CommerceValidationException">The value is empty, longer than <see cref="MaxLength"/> or not printable ASCII (<c>core.invalid_identifier</c>).</exception>
+    public CommandId(string value) => _value = IdentifierRules.Validate(value, nameof(CommandId), MaxLength);
+
+    /// <summary>The identifier's text.</summary>
+    public string Value => _value ?? throw new InvalidOperationException("The default CommandId has no value.");
+
+    /// <summary>Whether this is the default (empty) value.</summary>
+    public bool IsEmpty => _value is null;
+
+    /// <summary>Parses a value, returning false instead of throwing when it is invalid.</summary>
+    public static bool TryParse([NotNullWhen(true)] string? value, out CommandId result)
+    {
+        if (IdentifierRules.IsValid(value, MaxLength))
+        {
+            result = new CommandId(value);
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(CommandId other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is CommandId other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => _value is null ? 0 : StringComparer.Ordinal.GetHashCode(_value);
+
+    /// <inheritdoc />
+    public int CompareTo(CommandId other) => string.CompareOrdinal(_value, other._value);
+
+    /// <inheritdoc />
+    public override string ToString() => _value ?? string.Empty;
+
+    /// <inheritdoc />
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <inheritdoc />
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        var text = _value ?? string.Empty;
+        if (text.TryCopyTo(destination))
+        {
+            charsWritten = text.Length;
+            return true;
+        }
+
+        charsWritten = 0;
+        return false;
+    }
+
+    /// <summary>Ordinal equality.</summary>
+    public static bool operator ==(CommandId left, CommandId right) => left.Equals(right);
+
+    /// <summary>Ordinal inequality.</summary>
+    public static bool operator !=(CommandId left, CommandId right) => !left.Equals(right);
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator <(CommandId left, CommandId right) => left.CompareTo(right) < 0;
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator >(CommandId left, CommandId right) => left.CompareTo(right) > 0;
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator <=(CommandId left, CommandId right) => left.CompareTo(right) <= 0;
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator >=(CommandId left, CommandId right) => left.CompareTo(right) >= 0;
+}
