@@ -1,7 +1,10 @@
 using Commerce.Payments.Providers;
+using Commerce.Payments.Providers.Simulated;
+using Commerce.Payments.Storage;
 using Commerce.Payments.Routing;
 using Commerce.Payments.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Commerce.Payments;
 
@@ -29,6 +32,22 @@ public sealed class PaymentsBuilder
         Services.AddSingleton(new PaymentProviderRegistration(name, factory, options));
         return this;
     }
+
+    /// <summary>Replaces the store; provider packages call this from their <c>UseXxx</c> methods.</summary>
+    public PaymentsBuilder UseStore(Func<IServiceProvider, IPaymentStore> storeFactory)
+    {
+        ArgumentNullException.ThrowIfNull(storeFactory);
+        Services.Replace(ServiceDescriptor.Singleton(storeFactory));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the simulated PSP (see <see cref="SimulatedPaymentProvider"/>) under <paramref name="name"/>: for tests,
+    /// demos and benchmarks.
+    /// </summary>
+    public PaymentsBuilder AddSimulatedProvider(
+        string name = "simulated", SimulatedPaymentProviderOptions? options = null, Action<PaymentProviderOptions>? configure = null) =>
+        AddProvider(name, sp => new SimulatedPaymentProvider(options, sp.GetService<TimeProvider>()), configure);
 
     /// <summary>Registers the webhook parser of the provider named <paramref name="name"/>.</summary>
     public PaymentsBuilder AddWebhookParser(string name, Func<IServiceProvider, IPaymentWebhookParser> factory)

@@ -14,9 +14,9 @@ internal sealed class PaymentMetrics
     private readonly Counter<long> _webhooks;
     private readonly Counter<long> _resolved;
 
-    public PaymentMetrics(IMeterFactory meterFactory)
+    public PaymentMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _attempts = meter.CreateCounter<long>("commerce.payments.attempts", "{attempt}", "PSP attempts started, by provider and operation.");
         _settled = meter.CreateCounter<long>("commerce.payments.attempts.settled", "{attempt}", "PSP attempts settled, by provider, operation and status.");
         _replays = meter.CreateCounter<long>("commerce.payments.replays", "{request}", "Requests answered from a stored result.");

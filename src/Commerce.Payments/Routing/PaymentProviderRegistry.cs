@@ -81,6 +81,8 @@ internal sealed class PaymentProviderRegistry
         _parsers = parsers.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
+    public IReadOnlyList<RoutedProvider> All => _byPriority;
+
     public RoutedProvider? Find(string name) => _providers.GetValueOrDefault(name);
 
     public IPaymentWebhookParser? FindParser(string name) => _parsers.GetValueOrDefault(name);

@@ -1,0 +1,131 @@
+using Commerce.Payments.Events;
+using Commerce.Payments.Providers;
+using Commerce.Payments.Storage;
+
+namespace Commerce.Payments;
+
+/// <summary>What the resolver did with one payment.</summary>
+public enum ResolutionResult
+{
+    /// <summary>Nothing to resolve: no attempt in flight, or one still within its lease.</summary>
+    NothingToDo,
+
+    /// <summary>Not yet: the attempt waits for its next try (backoff), or the PSP could not tell.</summary>
+    Postponed,
+
+    /// <summary>The attempt was settled from the PSP's answer.</summary>
+    Settled,
+}
+
+public sealed partial class PaymentService
+{
+    /// <summary>
+    /// Settles a payment's unknown (or abandoned pending) attempt by asking its PSP. An authorization is looked up by
+    /// our reference: it becomes succeeded or declined on the PSP's word, and failed only when the PSP confirms it has
+    /// no record, never because time passed. A capture, void or refund is sent again with its own PSP key, which the
+    /// PSP answers without processing twice. Until settled, nothing else happens to the payment, and it is never
+    /// retried at another provider.
+    /// </summary>
+    public async ValueTask<ResolutionResult> ResolveAsync(PaymentId paymentId, CancellationToken cancellationToken)
+    {
+        var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false);
+        var now = _timeProvider.GetUtcNow();
+        if (payment?.InFlight is not { } attempt || !IsDue(attempt, now))
+        {
+            return ResolutionResult.NothingToDo;
+        }
+
+        var provider = _providers.Find(attempt.Provider);
+        if (provider is null)
+        {
+            _metrics?.Resolution(attempt.Provider, "provider_missing");
+            return ResolutionResult.Postponed;
+        }
+
+        ProviderResult? result;
+        if (attempt.Operation == PaymentOperation.Authorize)
+        {
+            ProviderStatus status;
+            try
+            {
+                status = await provider.Provider.GetStatusAsync(
+                    new ProviderStatusRequest(PaymentReference.Format(payment.Id, attempt.Number), attempt.PspReference, payment.Amount.Currency),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                status = ProviderStatus.Unavailable;
+            }
+
+            result = status.State switch
+            {
+                ProviderPaymentState.Authorized or ProviderPaymentState.Voided => ProviderResult.Success(status.PspReference),
+                ProviderPaymentState.Declined => ProviderResult.Decline("declined", "The provider reports the authorization declined.", status.PspReference),
+                ProviderPaymentState.NotFound => ProviderResult.NotSent("not_found_at_provider", "The provider confirms it has no record of the authorization."),
+                _ => null,
+            };
+        }
+        else
+        {
+            var sent = await CallProviderAsync(payment, attempt, cancellationToken).ConfigureAwait(false);
+            result = sent.Outcome == ProviderOutcome.Unknown ? null : sent;
+        }
+
+        now = _timeProvider.GetUtcNow();
+        var write = result is { } known
+            ? SettleWrite(payment, attempt, known, now)
+            : new PaymentWrite { Payment = PaymentChanges.Postpone(payment, attempt.Number, now), ExpectedVersion = payment.Version };
+        var written = await _store.WriteAsync(write, cancellationToken).ConfigureAwait(false) == PaymentWriteStatus.Written;
+        var outcome = !written ? "conflict" : result is null ? "postponed" : "settled";
+        _metrics?.Resolution(attempt.Provider, outcome);
+        if (written && result is not null)
+        {
+            _metrics?.AttemptSettled(write.Payment.Attempts[attempt.Number - 1]);
+        }
+
+        return written && result is not null ? ResolutionResult.Settled : ResolutionResult.Postponed;
+    }
+
+    /// <summary>Payments with an attempt in flight that may be due for resolution.</summary>
+    internal ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(CancellationToken cancellationToken) =>
+        _store.FindUnsettledAsync(_timeProvider.GetUtcNow() - MinimumResolveDelay(), _options.ResolverBatchSize, cancellationToken);
+
+    /// <summary>Deletes idempotency keys older than the retention window.</summary>
+    internal ValueTask<int> ReapKeysAsync(CancellationToken cancellationToken) =>
+        _store.ReapKeysAsync(_timeProvider.GetUtcNow() - _options.KeyRetention, 10_000, cancellationToken);
+
+    private PaymentWrite SettleWrite(Payment payment, PaymentAttempt attempt, ProviderResult result, DateTimeOffset now)
+    {
+        var settled = PaymentChanges.Apply(payment, attempt.Number, result, now, out var journal);
+        var events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settled.Attempts[attempt.Number - 1], now)] : Array.Empty<Commerce.Events.EventEnvelope>();
+        return new PaymentWrite { Payment = settled, ExpectedVersion = payment.Version, Journal = journal, Events = events };
+    }
+
+    /// <summary>
+    /// A pending attempt is left alone while a live request may still be sending it (the key lease); an unknown one
+    /// waits the provider's resolve delay, doubling per fruitless try up to ten minutes.
+    /// </summary>
+    private bool IsDue(PaymentAttempt attempt, DateTimeOffset now)
+    {
+        if (attempt.Status == AttemptStatus.Pending)
+        {
+            return now - attempt.UpdatedAt >= _options.KeyLease;
+        }
+
+        var baseDelay = _providers.Find(attempt.Provider)?.Options.ResolveBaseDelay ?? TimeSpan.FromSeconds(5);
+        var delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(10).Ticks, baseDelay.Ticks << Math.Min(attempt.ResolveTries, 20)));
+        return now - attempt.UpdatedAt >= delay;
+    }
+
+    private TimeSpan MinimumResolveDelay()
+    {
+        var minimum = _options.KeyLease;
+        foreach (var provider in _providers.All)
+        {
+            var delay = provider.Options.ResolveBaseDelay;
+            minimum = delay < minimum ? delay : minimum;
+        }
+
+        return minimum;
+    }
+}
