@@ -9,10 +9,16 @@ namespace Commerce.PostgreSql.Payments;
 public sealed partial class PostgreSqlPaymentStore
 {
     /// <inheritdoc />
-    public async ValueTask<PaymentWriteStatus> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
+    public ValueTask<PaymentWriteStatus> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         PaymentWriteValidation.Validate(write);
+        return WriteUnvalidatedAsync(write, cancellationToken);
+    }
+
+    /// <summary>The write as sent to the database, without the C# checks: tests call it to show the schema's own.</summary>
+    internal async ValueTask<PaymentWriteStatus> WriteUnvalidatedAsync(PaymentWrite write, CancellationToken cancellationToken)
+    {
         await using var command = _dataSource.CreateCommand(_sql.Write);
         var p = command.Parameters;
         AddPayment(p, write);
