@@ -13,6 +13,11 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["payments", ..])
+        {
+            return await Payments.PaymentsLoadRun.MainAsync(args[1..]);
+        }
+
         LoadOptions options;
         try
         {
