@@ -1,7 +1,7 @@
 using Commerce.Payments.Providers;
 using Commerce.Payments.Providers.Simulated;
-using Commerce.Payments.Storage;
 using Commerce.Payments.Routing;
+using Commerce.Payments.Storage;
 using Commerce.Payments.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

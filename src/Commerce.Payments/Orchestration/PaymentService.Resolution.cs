@@ -67,7 +67,7 @@ public sealed partial class PaymentService
         }
         else
         {
-            var sent = await CallProviderAsync(payment, attempt, cancellationToken).ConfigureAwait(false);
+            var sent = await CallProviderAsync(payment, attempt, sentBefore: true, cancellationToken).ConfigureAwait(false);
             result = sent.Outcome == ProviderOutcome.Unknown ? null : sent;
         }
 

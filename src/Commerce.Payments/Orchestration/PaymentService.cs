@@ -122,7 +122,7 @@ public sealed partial class PaymentService
             }
 
             _metrics?.AttemptStarted(attempt);
-            return await SettleAsync(payment, 1, key, route, 1, cancellationToken).ConfigureAwait(false);
+            return await SettleAsync(payment, 1, key, route, 1, cancellationToken, fresh: true).ConfigureAwait(false);
         }
 
         if (key.AttemptNumber is null)
@@ -205,7 +205,7 @@ public sealed partial class PaymentService
                 if (status == PaymentWriteStatus.Written)
                 {
                     _metrics?.AttemptStarted(attempt);
-                    return await SettleAsync(started, number, boundKey, null, 0, cancellationToken).ConfigureAwait(false);
+                    return await SettleAsync(started, number, boundKey, null, 0, cancellationToken, fresh: true).ConfigureAwait(false);
                 }
 
                 // Someone changed the payment meanwhile: check again against its new state.
@@ -263,8 +263,11 @@ public sealed partial class PaymentService
     /// next provider of <paramref name="route"/> (from <paramref name="nextRouteIndex"/>) with a new attempt and PSP key.
     /// </summary>
     private async ValueTask<PaymentResult> SettleAsync(
-        Payment payment, int number, IdempotencyRecord key, List<RoutedProvider>? route, int nextRouteIndex, CancellationToken cancellationToken)
+        Payment payment, int number, IdempotencyRecord key, List<RoutedProvider>? route, int nextRouteIndex, CancellationToken cancellationToken,
+        bool fresh = false)
     {
+        // Only an attempt this run persisted itself is known never to have been sent before.
+        var sentBefore = !fresh;
         while (true)
         {
             var attempt = payment.Attempts[number - 1];
@@ -274,7 +277,8 @@ public sealed partial class PaymentService
                 return await CompleteAsync(payment, attempt, key, cancellationToken).ConfigureAwait(false);
             }
 
-            var result = await CallProviderAsync(payment, attempt, cancellationToken).ConfigureAwait(false);
+            var result = await CallProviderAsync(payment, attempt, sentBefore, cancellationToken).ConfigureAwait(false);
+            sentBefore = true;
             var now = _timeProvider.GetUtcNow();
             var settled = PaymentChanges.Apply(payment, number, result, now, out var journal);
             var settledAttempt = settled.Attempts[number - 1];
@@ -317,6 +321,7 @@ public sealed partial class PaymentService
                 number = next.Number;
                 key = newKey;
                 nextRouteIndex++;
+                sentBefore = false;
                 continue;
             }
 
@@ -343,7 +348,7 @@ public sealed partial class PaymentService
         return new PaymentResult(outcome, payment, attempt.Number, attempt.FailureCode, attempt.FailureMessage, false);
     }
 
-    private async ValueTask<ProviderResult> CallProviderAsync(Payment payment, PaymentAttempt attempt, CancellationToken cancellationToken)
+    private async ValueTask<ProviderResult> CallProviderAsync(Payment payment, PaymentAttempt attempt, bool sentBefore, CancellationToken cancellationToken)
     {
         var provider = _providers.Find(attempt.Provider);
         if (provider is null)
@@ -361,15 +366,25 @@ public sealed partial class PaymentService
                 {
                     try
                     {
-                        return Outcome.FromResult(await state.SendAsync(ctx.CancellationToken).ConfigureAwait(false));
+                        var result = await state.SendAsync(ctx.CancellationToken).ConfigureAwait(false);
+                        state.MaybeProcessed |= result.Outcome == ProviderOutcome.Unknown;
+                        return Outcome.FromResult(result);
                     }
                     catch (Exception ex)
                     {
+                        state.MaybeProcessed = true;
                         return Outcome.FromException<ProviderResult>(ex);
                     }
                 },
                 context,
                 call).ConfigureAwait(false);
+            if (outcome.Exception is null && outcome.Result.Outcome == ProviderOutcome.NotProcessed && (call.MaybeProcessed || sentBefore))
+            {
+                // "Not processed" speaks only for the last send: an earlier send of the same PSP key (a retry here, or a
+                // run that died) may have been processed, so the attempt stays unknown until the PSP says what happened.
+                return ProviderResult.Unknown("inconclusive", outcome.Result.FailureMessage, outcome.Result.PspReference);
+            }
+
             return outcome.Exception switch
             {
                 null => outcome.Result,
@@ -468,6 +483,9 @@ public sealed partial class PaymentService
     /// <summary>The state a provider call needs, passed to Polly without a closure.</summary>
     private sealed class ProviderCall(IPaymentProvider provider, Payment payment, PaymentAttempt attempt)
     {
+        /// <summary>Whether any send so far may have reached the PSP and been processed.</summary>
+        public bool MaybeProcessed;
+
         public ValueTask<ProviderResult> SendAsync(CancellationToken cancellationToken)
         {
             var authorization = payment.Authorization;

@@ -52,6 +52,7 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, ProviderResult> _processed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _sends = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _statusQueries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SimulatedPayment> _byReference = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SimulatedPayment> _byPspReference = new(StringComparer.Ordinal);
     private long _sequence;
@@ -79,7 +80,7 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
     /// <summary>Refunds processed.</summary>
     public long Refunds => Interlocked.Read(ref _refunds);
 
-    /// <summary>Every call received, including retries and resends of a key.</summary>
+    /// <summary>Every authorize, capture, void and refund call received, including retries and resends of a key (status queries excluded).</summary>
     public long Calls => _sends.Values.Sum();
 
     /// <summary>What the PSP holds for a reference: authorized, captured and refunded minor units, or null.</summary>
@@ -127,8 +128,8 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
             await Task.Delay(_options.Latency, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
 
-        var send = _sends.AddOrUpdate("status:" + request.Reference, 1, static (_, n) => n + 1);
-        if (Draw("status:" + request.Reference, send, 5) < _options.StatusErrorRate)
+        var send = _statusQueries.AddOrUpdate(request.Reference, 1, static (_, n) => n + 1);
+        if (Draw(request.Reference, send, 5) < _options.StatusErrorRate)
         {
             return ProviderStatus.Unavailable;
         }

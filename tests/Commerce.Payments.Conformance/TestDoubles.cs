@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Commerce.Events;
+using Commerce.Payments.Idempotency;
+using Commerce.Payments.Ledger;
+using Commerce.Payments.Providers;
+using Commerce.Payments.Storage;
+using Commerce.Payments.Webhooks;
+
+namespace Commerce.Payments.Conformance;
+
+/// <summary>Where a simulated crash strikes a store write.</summary>
+public enum CrashPoint
+{
+    /// <summary>No crash.</summary>
+    None,
+
+    /// <summary>The process dies before the write reaches the store.</summary>
+    BeforeWrite,
+
+    /// <summary>The write is stored, then the process dies before it can use the answer.</summary>
+    AfterWrite,
+}
+
+/// <summary>A store that "crashes" (throws) at a chosen write, to test recovery between any two steps.</summary>
+public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore
+{
+    private int _writes;
+
+    /// <summary>The 1-based write that crashes; 0 for none.</summary>
+    public int CrashAtWrite { get; set; }
+
+    /// <summary>Where the crash strikes.</summary>
+    public CrashPoint Point { get; set; }
+
+    /// <inheritdoc />
+    public IOutboxStore Outbox => inner.Outbox;
+
+    /// <inheritdoc />
+    public async ValueTask<PaymentWriteStatus> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
+    {
+        var crash = Interlocked.Increment(ref _writes) == CrashAtWrite;
+        if (crash && Point == CrashPoint.BeforeWrite)
+        {
+            throw new SimulatedCrashException();
+        }
+
+        var status = await inner.WriteAsync(write, cancellationToken);
+        if (crash && Point == CrashPoint.AfterWrite)
+        {
+            throw new SimulatedCrashException();
+        }
+
+        return status;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken) =>
+        inner.ClaimKeyAsync(candidate, now, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken) => inner.ReleaseKeyAsync(key, forget, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken) => inner.SaveKeyAsync(record, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IdempotencyRecord?> GetKeyAsync(string key, CancellationToken cancellationToken) => inner.GetKeyAsync(key, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken) => inner.GetAsync(paymentId, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> RecordWebhookAsync(WebhookReceipt receipt, CancellationToken cancellationToken) => inner.RecordWebhookAsync(receipt, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<bool> IsWebhookRecordedAsync(string provider, string eventId, CancellationToken cancellationToken) =>
+        inner.IsWebhookRecordedAsync(provider, eventId, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<PaymentId?> FindByPspReferenceAsync(string provider, string pspReference, CancellationToken cancellationToken) =>
+        inner.FindByPspReferenceAsync(provider, pspReference, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(DateTimeOffset changedBefore, int maxCount, CancellationToken cancellationToken) =>
+        inner.FindUnsettledAsync(changedBefore, maxCount, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<JournalEntry>> GetJournalAsync(PaymentId paymentId, CancellationToken cancellationToken) =>
+        inner.GetJournalAsync(paymentId, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<AccountBalance>> GetBalancesAsync(CancellationToken cancellationToken) => inner.GetBalancesAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken) =>
+        inner.ReapKeysAsync(createdBefore, maxCount, cancellationToken);
+}
+
+/// <summary>Stands for the process dying.</summary>
+public sealed class SimulatedCrashException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public SimulatedCrashException()
+        : base("Simulated crash.")
+    {
+    }
+}
+
+/// <summary>
+/// A webhook format for tests: a JSON array of events, signed by the header <c>X-Test-Signature: valid</c>.
+/// </summary>
+public sealed class TestWebhookParser : IPaymentWebhookParser
+{
+    /// <inheritdoc />
+    public IReadOnlyList<ProviderWebhookEvent> Parse(PaymentWebhookRequest request)
+    {
+        if (!request.Headers.TryGetValue("X-Test-Signature", out var signature) || signature != "valid")
+        {
+            throw new CommerceValidationException(PaymentErrorCodes.WebhookSignatureInvalid, "Bad signature.");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(request.Body);
+            return document.RootElement.EnumerateArray().Select(e => new ProviderWebhookEvent(
+                e.GetProperty("id").GetString()!,
+                Enum.Parse<WebhookEventKind>(e.GetProperty("kind").GetString()!),
+                e.TryGetProperty("reference", out var r) ? r.GetString() : null,
+                e.TryGetProperty("psp", out var p) ? p.GetString() : null,
+                null,
+                DateTimeOffset.UnixEpoch)).ToArray();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or ArgumentException)
+        {
+            throw new CommerceValidationException(PaymentErrorCodes.WebhookMalformed, "Malformed.");
+        }
+    }
+
+    /// <summary>Builds a signed request for events given as (id, kind, reference).</summary>
+    public static PaymentWebhookRequest Request(params (string Id, WebhookEventKind Kind, string? Reference)[] events) =>
+        new(JsonSerializer.SerializeToUtf8Bytes(events.Select(e => new Dictionary<string, string?> { ["id"] = e.Id, ["kind"] = e.Kind.ToString(), ["reference"] = e.Reference })),
+            new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["x-test-signature"] = "valid" });
+}
