@@ -13,10 +13,16 @@ namespace Commerce.LoadTests.Payments;
 /// </summary>
 internal static class PaymentsEngineLoad
 {
-    public static async Task<RunResult> RunAsync(PaymentsLoadOptions options, int clients, string runTag)
+    public static async Task<RunResult> RunAsync(PaymentsLoadOptions options, int clients, int maxAutoPrepare, string runTag)
     {
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         builder.MaxPoolSize = Math.Max(builder.MaxPoolSize, clients + 4);
+        if (maxAutoPrepare > 0)
+        {
+            // Npgsql then prepares the store's statements on each connection after a few uses, as pgbench -M prepared does.
+            builder.MaxAutoPrepare = maxAutoPrepare;
+        }
+
         await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         var services = new ServiceCollection();
         services.AddCommercePayments()

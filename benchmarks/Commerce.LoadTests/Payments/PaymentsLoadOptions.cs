@@ -13,6 +13,7 @@ internal sealed class PaymentsLoadOptions
           --duration <s>               measured seconds per run (default 20)
           --warmup <s>                 unmeasured seconds before each run (default 3)
           --clients 64[,..]            concurrent callers (engine) and connections (pgbench) (default 64)
+          --max-auto-prepare 0[,32]    engine: Npgsql's Max Auto Prepare values to try (0 leaves the connection string's; default 0)
           --schema <name>              schema to (re)create; it is dropped first (default bench_payments)
           --pgbench <path>|off         pgbench executable, or off (default: $PG_BIN/pgbench, else pgbench on PATH)
           --pgbench-threads <n>        pgbench -j (default 2)
@@ -28,6 +29,8 @@ internal sealed class PaymentsLoadOptions
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
 
     public IReadOnlyList<int> Clients { get; private set; } = [64];
+
+    public IReadOnlyList<int> MaxAutoPrepare { get; private set; } = [0];
 
     public string Schema { get; private set; } = "bench_payments";
 
@@ -70,6 +73,7 @@ internal sealed class PaymentsLoadOptions
                 case "--duration": options.Duration = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--warmup": options.Warmup = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
                 case "--clients": options.Clients = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Positive)]; break;
+                case "--max-auto-prepare": options.MaxAutoPrepare = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture))]; break;
                 case "--schema": options.Schema = value; break;
                 case "--pgbench": options.PgBench = value == "off" ? null : value; break;
                 case "--pgbench-threads": options.PgBenchThreads = Positive(value); break;

@@ -31,7 +31,7 @@ internal static class PaymentsLoadRun
 
         var header = await DescribeAsync(options);
         Console.WriteLine(header);
-        var rows = new List<(int Clients, RunResult? Engine, RunResult? Raw, bool Consistent)>();
+        var rows = new List<(int Clients, int MaxAutoPrepare, RunResult? Engine, RunResult? Raw, bool Consistent)>();
         var run = 0;
         foreach (var clients in options.Clients)
         {
@@ -50,12 +50,11 @@ internal static class PaymentsLoadRun
                     (check.Consistent ? string.Empty : ", INCONSISTENT tables"));
             }
 
-            RunResult? engine = null;
-            if (options.Engine)
+            foreach (var maxAutoPrepare in options.Engine ? options.MaxAutoPrepare : [])
             {
                 await PaymentsBenchDatabase.ResetAsync(options);
-                Console.WriteLine($"engine   clients={clients} ...");
-                engine = await PaymentsEngineLoad.RunAsync(options, clients, $"e{++run}");
+                Console.WriteLine($"engine   clients={clients} MaxAutoPrepare={maxAutoPrepare} ...");
+                var engine = await PaymentsEngineLoad.RunAsync(options, clients, maxAutoPrepare, $"e{++run}");
                 var check = await PaymentsBenchDatabase.CheckAsync(options);
                 if (!check.Consistent)
                 {
@@ -66,15 +65,19 @@ internal static class PaymentsLoadRun
                     $"{check.WalSyncs / (options.Duration + options.Warmup).TotalSeconds:F0} WAL flushes/s, errors {engine.Errors}" +
                     (engine.FirstError is null ? string.Empty : $" (first: {engine.FirstError})") +
                     (raw is { PerSecond: > 0 } ? $", {engine.PerSecond / raw.PerSecond:F2}x pgbench" : string.Empty));
+                rows.Add((clients, maxAutoPrepare, engine, raw, consistent));
             }
 
-            rows.Add((clients, engine, raw, consistent));
+            if (!options.Engine)
+            {
+                rows.Add((clients, 0, null, raw, consistent));
+            }
         }
 
         var table = new StringBuilder().AppendLine(header).AppendLine()
-            .AppendLine("| clients | engine pairs/s | p50 ms | p95 ms | p99 ms | errors | pgbench pairs/s | pgbench p50/p95/p99 ms | engine/pgbench |")
-            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|---:|");
-        foreach (var (clients, engine, raw, consistent) in rows)
+            .AppendLine("| clients | Max Auto Prepare | engine pairs/s | p50 ms | p95 ms | p99 ms | errors | pgbench pairs/s | pgbench p50/p95/p99 ms | engine/pgbench |")
+            .AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+        foreach (var (clients, maxAutoPrepare, engine, raw, consistent) in rows)
         {
             var e = engine is { } x
                 ? string.Create(CultureInfo.InvariantCulture, $"{x.PerSecond:F0} | {x.P50:F2} | {x.P95:F2} | {x.P99:F2} | {x.Errors}")
@@ -83,7 +86,7 @@ internal static class PaymentsLoadRun
                 ? string.Create(CultureInfo.InvariantCulture, $"{r.PerSecond:F0}{(consistent ? string.Empty : " (inconsistent)")} | {r.P50:F2} / {r.P95:F2} / {r.P99:F2}")
                 : "- | -";
             var ratio = engine is { } en && raw is { PerSecond: > 0 } rw ? string.Create(CultureInfo.InvariantCulture, $"{en.PerSecond / rw.PerSecond:F2}x") : "-";
-            table.AppendLine(CultureInfo.InvariantCulture, $"| {clients} | {e} | {p} | {ratio} |");
+            table.AppendLine(CultureInfo.InvariantCulture, $"| {clients} | {(engine is null ? "-" : maxAutoPrepare)} | {e} | {p} | {ratio} |");
         }
 
         Console.WriteLine();
