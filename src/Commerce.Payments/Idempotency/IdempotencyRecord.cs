@@ -13,22 +13,6 @@ public enum IdempotencyState
     Completed,
 }
 
-/// <summary>How a finished request ended, as stored with its key and replayed to retries.</summary>
-public enum PaymentOutcome
-{
-    /// <summary>The operation succeeded.</summary>
-    Succeeded,
-
-    /// <summary>The PSP refused it.</summary>
-    Declined,
-
-    /// <summary>No provider could process it.</summary>
-    Failed,
-
-    /// <summary>The outcome is not known yet: the key stays open and a retry resumes the request. Never stored as a result.</summary>
-    Pending,
-}
-
 /// <summary>The stored result of a finished request.</summary>
 /// <param name="Outcome">How it ended.</param>
 /// <param name="Status">The payment's status when it ended.</param>

@@ -1,5 +1,3 @@
-using Commerce.Payments.Idempotency;
-
 namespace Commerce.Payments;
 
 /// <summary>A request to authorize (hold) an amount.</summary>
@@ -60,3 +58,19 @@ public sealed record PaymentResult(PaymentOutcome Outcome, Payment Payment, int 
 /// <param name="Duplicates">Events seen before, ignored.</param>
 /// <param name="Ignored">Events that changed nothing: unmatched, about a settled attempt, or of a kind the engine does not act on.</param>
 public readonly record struct WebhookResult(int Applied, int Duplicates, int Ignored);
+
+/// <summary>How a finished request ended, as stored with its key and replayed to retries.</summary>
+public enum PaymentOutcome
+{
+    /// <summary>The operation succeeded.</summary>
+    Succeeded,
+
+    /// <summary>The PSP refused it.</summary>
+    Declined,
+
+    /// <summary>No provider could process it.</summary>
+    Failed,
+
+    /// <summary>The outcome is not known yet: the key stays open and a retry resumes the request. Never stored as a result.</summary>
+    Pending,
+}
