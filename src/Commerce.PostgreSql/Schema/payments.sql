@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS {schema}.payments (
     captured_minor   bigint NOT NULL,
     refunded_minor   bigint NOT NULL,
     capture_closed   boolean NOT NULL,
-    -- Whether an attempt is pending or unknown; kept by payment_write so the resolver's scan is one small index.
+    -- Whether an attempt is pending or unknown, set by payment_write from the attempts it writes: the resolver's scan
+    -- is then one small partial index in updated_at order, with no join to the attempts.
     unsettled        boolean NOT NULL,
     created_at       timestamptz NOT NULL,
     updated_at       timestamptz NOT NULL,
@@ -57,9 +58,6 @@ CREATE TABLE IF NOT EXISTS {schema}.payment_attempts (
     updated_at      timestamptz NOT NULL,
     PRIMARY KEY (payment_id, number)
 );
-
--- Attempts whose PSP call is in flight or unknown: few at any time, so the index stays tiny.
-CREATE INDEX IF NOT EXISTS payment_attempts_unsettled ON {schema}.payment_attempts (updated_at) WHERE status IN (0, 4);
 
 CREATE TABLE IF NOT EXISTS {schema}.payment_keys (
     key                    text COLLATE "C" NOT NULL PRIMARY KEY,
