@@ -38,17 +38,23 @@ internal static partial class PgBench
     }
 
     /// <summary>Runs pgbench for the warm-up (unmeasured) and then the measured duration.</summary>
-    public static async Task<RunResult> RunAsync(LoadOptions options, string scenario, int clients, string runTag)
+    public static Task<RunResult> RunAsync(LoadOptions options, string scenario, int clients, string runTag) =>
+        RunScriptAsync(
+            new PgBenchRun(options.ConnectionString, options.PgBench!, options.PgBenchThreads, options.Warmup, options.Duration),
+            idPrefix => Script(options, scenario, idPrefix), clients, runTag);
+
+    /// <summary>Runs a script for the warm-up (unmeasured) and then the measured duration; the script is made for an id prefix, new per run.</summary>
+    public static async Task<RunResult> RunScriptAsync(PgBenchRun run, Func<string, string> script, int clients, string runTag)
     {
         var folder = Directory.CreateTempSubdirectory("commerce-pgbench-");
         try
         {
-            if (options.Warmup > TimeSpan.Zero)
+            if (run.Warmup > TimeSpan.Zero)
             {
-                await RunOnceAsync(options, scenario, clients, $"{runTag}w", folder.FullName, options.Warmup, log: false);
+                await RunOnceAsync(run, script, clients, $"{runTag}w", folder.FullName, run.Warmup, log: false);
             }
 
-            return await RunOnceAsync(options, scenario, clients, $"{runTag}m", folder.FullName, options.Duration, log: true);
+            return await RunOnceAsync(run, script, clients, $"{runTag}m", folder.FullName, run.Duration, log: true);
         }
         finally
         {
@@ -56,10 +62,10 @@ internal static partial class PgBench
         }
     }
 
-    private static async Task<RunResult> RunOnceAsync(LoadOptions options, string scenario, int clients, string idPrefix, string folder, TimeSpan duration, bool log)
+    private static async Task<RunResult> RunOnceAsync(PgBenchRun options, Func<string, string> makeScript, int clients, string idPrefix, string folder, TimeSpan duration, bool log)
     {
         var script = Path.Combine(folder, $"{idPrefix}.sql");
-        await File.WriteAllTextAsync(script, Script(options, scenario, idPrefix));
+        await File.WriteAllTextAsync(script, makeScript(idPrefix));
         var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString);
         var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds));
         var start = new ProcessStartInfo(options.PgBench!)
@@ -139,3 +145,6 @@ internal static partial class PgBench
     [GeneratedRegex(@"number of failed transactions: (\d+)")]
     private static partial Regex FailedLine();
 }
+
+/// <summary>Where and how long pgbench runs.</summary>
+internal sealed record PgBenchRun(string ConnectionString, string PgBench, int PgBenchThreads, TimeSpan Warmup, TimeSpan Duration);

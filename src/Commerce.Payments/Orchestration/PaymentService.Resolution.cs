@@ -29,7 +29,7 @@ public sealed partial class PaymentService
     public async ValueTask<ResolutionResult> ResolveAsync(PaymentId paymentId, CancellationToken cancellationToken)
     {
         var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false);
-        var now = _timeProvider.GetUtcNow();
+        var now = Now();
         if (payment?.InFlight is not { } attempt || !IsDue(attempt, now))
         {
             return ResolutionResult.NothingToDo;
@@ -71,7 +71,7 @@ public sealed partial class PaymentService
             result = sent.Outcome == ProviderOutcome.Unknown ? null : sent;
         }
 
-        now = _timeProvider.GetUtcNow();
+        now = Now();
         var write = result is { } known
             ? SettleWrite(payment, attempt, known, now)
             : new PaymentWrite { Payment = PaymentChanges.Postpone(payment, attempt.Number, now), ExpectedVersion = payment.Version };
@@ -88,11 +88,11 @@ public sealed partial class PaymentService
 
     /// <summary>Payments with an attempt in flight that may be due for resolution.</summary>
     internal ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(CancellationToken cancellationToken) =>
-        _store.FindUnsettledAsync(_timeProvider.GetUtcNow() - MinimumResolveDelay(), _options.ResolverBatchSize, cancellationToken);
+        _store.FindUnsettledAsync(Now() - MinimumResolveDelay(), _options.ResolverBatchSize, cancellationToken);
 
     /// <summary>Deletes idempotency keys older than the retention window.</summary>
     internal ValueTask<int> ReapKeysAsync(CancellationToken cancellationToken) =>
-        _store.ReapKeysAsync(_timeProvider.GetUtcNow() - _options.KeyRetention, 10_000, cancellationToken);
+        _store.ReapKeysAsync(Now() - _options.KeyRetention, 10_000, cancellationToken);
 
     private PaymentWrite SettleWrite(Payment payment, PaymentAttempt attempt, ProviderResult result, DateTimeOffset now)
     {

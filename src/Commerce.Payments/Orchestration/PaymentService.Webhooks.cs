@@ -64,7 +64,7 @@ public sealed partial class PaymentService
             paymentId = await _store.FindByPspReferenceAsync(provider, pspReference, cancellationToken).ConfigureAwait(false);
         }
 
-        var now = _timeProvider.GetUtcNow();
+        var now = Now();
         while (true)
         {
             var payment = paymentId is { } id ? await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) : null;

@@ -49,6 +49,13 @@ public sealed partial class PaymentService
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>The time, truncated to microseconds: what every store (PostgreSQL included) keeps, so a payment reads back as written.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = _timeProvider.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+    }
+
     /// <summary>Reads a payment.</summary>
     public ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken) => _store.GetAsync(paymentId, cancellationToken);
 
@@ -69,7 +76,7 @@ public sealed partial class PaymentService
     {
         var splits = ValidateAuthorize(request);
         var fingerprint = RequestFingerprint.Authorize(request);
-        var now = _timeProvider.GetUtcNow();
+        var now = Now();
         var claim = await ClaimAsync(request.IdempotencyKey, PaymentOperation.Authorize, fingerprint, request.PaymentId, now, cancellationToken).ConfigureAwait(false);
         if (claim.Replay is { } replay)
         {
@@ -175,7 +182,7 @@ public sealed partial class PaymentService
         PaymentId paymentId, IdempotencyKey idempotencyKey, PaymentOperation operation, Money? amount, bool isFinal, string fingerprint,
         CancellationToken cancellationToken)
     {
-        var now = _timeProvider.GetUtcNow();
+        var now = Now();
         var claim = await ClaimAsync(idempotencyKey, operation, fingerprint, paymentId, now, cancellationToken).ConfigureAwait(false);
         if (claim.Replay is { } replay)
         {
@@ -195,7 +202,7 @@ public sealed partial class PaymentService
                 }
 
                 var attemptAmount = CheckOperationAllowed(payment, operation, amount);
-                now = _timeProvider.GetUtcNow();
+                now = Now();
                 var number = payment.Attempts.Length + 1;
                 var attempt = NewAttempt(paymentId, number, operation, payment.Authorization!.Provider, attemptAmount, isFinal, now);
                 var started = payment with { Attempts = payment.Attempts.Add(attempt), Version = payment.Version + 1, UpdatedAt = now };
@@ -279,7 +286,7 @@ public sealed partial class PaymentService
 
             var result = await CallProviderAsync(payment, attempt, sentBefore, cancellationToken).ConfigureAwait(false);
             sentBefore = true;
-            var now = _timeProvider.GetUtcNow();
+            var now = Now();
             var settled = PaymentChanges.Apply(payment, number, result, now, out var journal);
             var settledAttempt = settled.Attempts[number - 1];
             PaymentAttempt? next = null;

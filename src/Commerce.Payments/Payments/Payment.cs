@@ -86,6 +86,18 @@ public sealed record Payment
 
     /// <summary>The provider that authorized the payment, or that holds its in-flight authorization.</summary>
     public string? Provider => Authorization?.Provider ?? InFlight?.Provider;
+
+    /// <summary>Structural equality, splits and attempts included: a payment read back from any store equals the one written.</summary>
+    public bool Equals(Payment? other) =>
+        other is not null
+        && Id == other.Id && Amount == other.Amount && PaymentMethod == other.PaymentMethod && OrderId == other.OrderId
+        && Status == other.Status && AuthorizedMinor == other.AuthorizedMinor && CapturedMinor == other.CapturedMinor
+        && RefundedMinor == other.RefundedMinor && CaptureClosed == other.CaptureClosed && Version == other.Version
+        && CreatedAt == other.CreatedAt && UpdatedAt == other.UpdatedAt
+        && Splits.AsSpan().SequenceEqual(other.Splits.AsSpan()) && Attempts.AsSpan().SequenceEqual(other.Attempts.AsSpan());
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Id, Version, Status);
 }
 
 /// <summary>A seller's share of a payment.</summary>

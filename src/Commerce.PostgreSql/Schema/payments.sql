@@ -1,0 +1,356 @@
+-- Commerce Engine payments schema. Idempotent: safe to run on every start, from several instances at once (the caller
+-- holds an advisory lock). {schema} is replaced by the configured schema name, validated as an identifier.
+-- The payment id leads every primary key of payment data and no table has a foreign key, so the tables can be
+-- distributed by payment id. Caller keys, webhook receipts and PSP references are keyed by what they are looked up by.
+-- Enums are stored as smallints: the C# enum values.
+--   payment status:  0 created, 1 authorized, 2 partially captured, 3 captured, 4 voided, 5 failed,
+--                    6 partially refunded, 7 refunded, 8 unknown
+--   operation:       0 authorize, 1 capture, 2 void, 3 refund
+--   attempt status:  0 pending, 1 succeeded, 2 declined, 3 failed, 4 unknown
+--   key state:       0 in progress, 1 open, 2 completed
+--   outcome:         0 succeeded, 1 declined, 2 failed, 3 pending
+
+CREATE SCHEMA IF NOT EXISTS {schema};
+
+CREATE TABLE IF NOT EXISTS {schema}.payments (
+    id               text COLLATE "C" NOT NULL PRIMARY KEY,
+    version          bigint NOT NULL CHECK (version > 0),
+    status           smallint NOT NULL,
+    amount_minor     bigint NOT NULL,
+    currency         text NOT NULL,
+    payment_method   text NOT NULL,
+    order_id         text,
+    split_sellers    text[] NOT NULL,
+    split_amounts    bigint[] NOT NULL,
+    split_bps        int[] NOT NULL,
+    authorized_minor bigint NOT NULL,
+    captured_minor   bigint NOT NULL,
+    refunded_minor   bigint NOT NULL,
+    capture_closed   boolean NOT NULL,
+    -- Whether an attempt is pending or unknown, set by payment_write from the attempts it writes: the resolver's scan
+    -- is then one small partial index in updated_at order, with no join to the attempts.
+    unsettled        boolean NOT NULL,
+    created_at       timestamptz NOT NULL,
+    updated_at       timestamptz NOT NULL,
+    CONSTRAINT payments_amounts_in_order CHECK (
+        0 <= refunded_minor AND refunded_minor <= captured_minor
+        AND captured_minor <= authorized_minor AND authorized_minor <= amount_minor),
+    CONSTRAINT payments_splits_aligned CHECK (
+        cardinality(split_sellers) = cardinality(split_amounts) AND cardinality(split_sellers) = cardinality(split_bps))
+);
+
+CREATE INDEX IF NOT EXISTS payments_unsettled ON {schema}.payments (updated_at) WHERE unsettled;
+-- Reconciliation streams the payments changed in a window, in keyset pages.
+CREATE INDEX IF NOT EXISTS payments_changed ON {schema}.payments (updated_at, id);
+
+CREATE TABLE IF NOT EXISTS {schema}.payment_attempts (
+    payment_id      text COLLATE "C" NOT NULL,
+    number          int NOT NULL CHECK (number > 0),
+    operation       smallint NOT NULL,
+    provider        text NOT NULL,
+    amount_minor    bigint NOT NULL CHECK (amount_minor >= 0),
+    is_final        boolean NOT NULL,
+    psp_key         text NOT NULL,
+    status          smallint NOT NULL,
+    psp_reference   text,
+    failure_code    text,
+    failure_message text,
+    resolve_tries   int NOT NULL,
+    created_at      timestamptz NOT NULL,
+    updated_at      timestamptz NOT NULL,
+    PRIMARY KEY (payment_id, number)
+);
+
+CREATE TABLE IF NOT EXISTS {schema}.payment_keys (
+    key                    text COLLATE "C" NOT NULL PRIMARY KEY,
+    operation              smallint NOT NULL,
+    fingerprint            text COLLATE "C" NOT NULL,
+    payment_id             text NOT NULL,
+    state                  smallint NOT NULL,
+    lease_expires_at       timestamptz NOT NULL,
+    attempt_number         int,
+    result_outcome         smallint,
+    result_status          smallint,
+    result_attempt_number  int,
+    result_failure_code    text,
+    result_failure_message text,
+    created_at             timestamptz NOT NULL,
+    CONSTRAINT payment_keys_result_whole CHECK (
+        (result_outcome IS NULL) = (result_status IS NULL) AND (result_outcome IS NULL) = (result_attempt_number IS NULL))
+);
+
+CREATE INDEX IF NOT EXISTS payment_keys_created ON {schema}.payment_keys (created_at);
+
+-- True when the arrays are of equal length, hold no negative amount, and the debits sum to the credits. Used by the
+-- journal's CHECK, so an unbalanced entry is refused whoever inserts it.
+CREATE OR REPLACE FUNCTION {schema}.payment_journal_balanced(p_accounts text[], p_debits bigint[], p_credits bigint[])
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+    SELECT cardinality(p_accounts) > 0
+       AND cardinality(p_accounts) = cardinality(p_debits) AND cardinality(p_accounts) = cardinality(p_credits)
+       AND coalesce((SELECT bool_and(d >= 0 AND c >= 0) AND sum(d) = sum(c)
+                       FROM unnest(p_debits, p_credits) AS l(d, c)), false)
+$fn$;
+
+-- One row per journal entry, its lines as parallel arrays: the balance CHECK sees the whole entry in one row.
+-- (payment_id, attempt_number) is the key, so an attempt is booked once.
+CREATE TABLE IF NOT EXISTS {schema}.payment_journal (
+    payment_id     text COLLATE "C" NOT NULL,
+    attempt_number int NOT NULL,
+    seq            bigint GENERATED ALWAYS AS IDENTITY,
+    kind           text NOT NULL,
+    currency       text NOT NULL,
+    accounts       text[] NOT NULL,
+    debits         bigint[] NOT NULL,
+    credits        bigint[] NOT NULL,
+    booked_at      timestamptz NOT NULL,
+    PRIMARY KEY (payment_id, attempt_number),
+    CONSTRAINT payment_journal_balanced CHECK ({schema}.payment_journal_balanced(accounts, debits, credits))
+);
+
+CREATE TABLE IF NOT EXISTS {schema}.payment_webhook_events (
+    provider    text COLLATE "C" NOT NULL,
+    event_id    text COLLATE "C" NOT NULL,
+    kind        text NOT NULL,
+    payment_id  text,
+    received_at timestamptz NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+
+CREATE INDEX IF NOT EXISTS payment_webhook_events_received ON {schema}.payment_webhook_events (received_at);
+
+-- The payment a PSP's reference for an authorization belongs to; the first payment to report a reference keeps it.
+CREATE TABLE IF NOT EXISTS {schema}.payment_psp_references (
+    provider      text COLLATE "C" NOT NULL,
+    psp_reference text COLLATE "C" NOT NULL,
+    payment_id    text NOT NULL,
+    PRIMARY KEY (provider, psp_reference)
+);
+
+CREATE TABLE IF NOT EXISTS {schema}.payment_outbox (
+    position         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id         uuid NOT NULL DEFAULT gen_random_uuid(),
+    event_type       text NOT NULL,
+    stream_id        text NOT NULL,
+    occurred_at      timestamptz NOT NULL,
+    payload          jsonb NOT NULL,
+    attempts         integer NOT NULL DEFAULT 0,
+    available_at     timestamptz NOT NULL DEFAULT '-infinity',
+    published_at     timestamptz,
+    dead_lettered_at timestamptz,
+    last_error       text
+);
+
+CREATE INDEX IF NOT EXISTS payment_outbox_pending ON {schema}.payment_outbox (position)
+    WHERE published_at IS NULL AND dead_lettered_at IS NULL;
+CREATE INDEX IF NOT EXISTS payment_outbox_published ON {schema}.payment_outbox (published_at) WHERE published_at IS NOT NULL;
+
+-- Claims a caller's key. Never waits for a lease: a held key is reported, not queued behind.
+-- o_status: 0 claimed, 1 resumed, 2 completed, 3 in progress, 4 fingerprint mismatch; the other columns are the key
+-- after the claim.
+CREATE OR REPLACE FUNCTION {schema}.payment_claim_key(
+    p_now timestamptz, p_key text, p_operation smallint, p_fingerprint text, p_payment_id text, p_state smallint,
+    p_lease_expires_at timestamptz, p_attempt_number int, p_created_at timestamptz)
+RETURNS TABLE (o_status smallint, o_operation smallint, o_fingerprint text, o_payment_id text, o_state smallint,
+               o_lease_expires_at timestamptz, o_attempt_number int, o_result_outcome smallint, o_result_status smallint,
+               o_result_attempt_number int, o_result_failure_code text, o_result_failure_message text, o_created_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    k {schema}.payment_keys%ROWTYPE;
+    status smallint;
+BEGIN
+    LOOP
+        -- A concurrent insert of the same key makes this wait for its transaction, then report a conflict.
+        INSERT INTO {schema}.payment_keys (key, operation, fingerprint, payment_id, state, lease_expires_at, attempt_number, created_at)
+        VALUES (p_key, p_operation, p_fingerprint, p_payment_id, p_state, p_lease_expires_at, p_attempt_number, p_created_at)
+        ON CONFLICT (key) DO NOTHING
+        RETURNING * INTO k;
+        IF FOUND THEN
+            status := 0;
+            EXIT;
+        END IF;
+
+        -- Take over an open key or an expired lease; the row lock and READ COMMITTED's recheck let one claimer win.
+        UPDATE {schema}.payment_keys
+           SET state = 0, lease_expires_at = p_lease_expires_at
+         WHERE key = p_key AND fingerprint = p_fingerprint
+           AND (state = 1 OR (state = 0 AND lease_expires_at <= p_now))
+        RETURNING * INTO k;
+        IF FOUND THEN
+            status := 1;
+            EXIT;
+        END IF;
+
+        SELECT * INTO k FROM {schema}.payment_keys WHERE key = p_key;
+        IF FOUND THEN
+            status := CASE WHEN k.fingerprint <> p_fingerprint THEN 4 WHEN k.state = 2 THEN 2 ELSE 3 END;
+            EXIT;
+        END IF;
+        -- The key was forgotten or reaped between the statements: claim it afresh.
+    END LOOP;
+
+    RETURN QUERY SELECT status, k.operation, k.fingerprint, k.payment_id, k.state, k.lease_expires_at, k.attempt_number,
+                        k.result_outcome, k.result_status, k.result_attempt_number, k.result_failure_code,
+                        k.result_failure_message, k.created_at;
+END
+$fn$;
+
+-- Writes one change of a payment atomically: the payment (inserted when p_expected_version is 0, else updated only if
+-- its version is still p_expected_version), its attempts, PSP references, journal entries, outbox events, the caller
+-- key's record and the webhook receipt. Returns 0 written, 1 version conflict, 2 duplicate webhook; on 1 and 2
+-- nothing is written. Journal entry e owns lines first_line[e] .. first_line[e] + p_journal_line_counts[e] - 1.
+CREATE OR REPLACE FUNCTION {schema}.payment_write(
+    p_expected_version bigint, p_id text, p_version bigint, p_status smallint, p_amount_minor bigint, p_currency text,
+    p_payment_method text, p_order_id text, p_split_sellers text[], p_split_amounts bigint[], p_split_bps int[],
+    p_authorized_minor bigint, p_captured_minor bigint, p_refunded_minor bigint, p_capture_closed boolean,
+    p_created_at timestamptz, p_updated_at timestamptz,
+    a_number int[], a_operation smallint[], a_provider text[], a_amount_minor bigint[], a_is_final boolean[],
+    a_psp_key text[], a_status smallint[], a_psp_reference text[], a_failure_code text[], a_failure_message text[],
+    a_resolve_tries int[], a_created_at timestamptz[], a_updated_at timestamptz[],
+    p_journal_attempts int[], p_journal_kinds text[], p_journal_booked_at timestamptz[], p_journal_line_counts int[],
+    p_line_accounts text[], p_line_debits bigint[], p_line_credits bigint[],
+    p_event_ids uuid[], p_event_types text[], p_event_streams text[], p_event_occurred_at timestamptz[], p_event_payloads text[],
+    k_key text, k_operation smallint, k_fingerprint text, k_payment_id text, k_state smallint, k_lease_expires_at timestamptz,
+    k_attempt_number int, k_result_outcome smallint, k_result_status smallint, k_result_attempt_number int,
+    k_result_failure_code text, k_result_failure_message text, k_created_at timestamptz,
+    w_provider text, w_event_id text, w_kind text, w_payment_id text, w_received_at timestamptz)
+RETURNS smallint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    is_unsettled boolean := coalesce(0 = ANY (a_status) OR 4 = ANY (a_status), false);
+    first_line int[] := '{}';
+    pos int := 1;
+BEGIN
+    IF p_expected_version = 0 THEN
+        INSERT INTO {schema}.payments (id, version, status, amount_minor, currency, payment_method, order_id,
+                                       split_sellers, split_amounts, split_bps, authorized_minor, captured_minor,
+                                       refunded_minor, capture_closed, unsettled, created_at, updated_at)
+        VALUES (p_id, p_version, p_status, p_amount_minor, p_currency, p_payment_method, p_order_id,
+                p_split_sellers, p_split_amounts, p_split_bps, p_authorized_minor, p_captured_minor,
+                p_refunded_minor, p_capture_closed, is_unsettled, p_created_at, p_updated_at)
+        ON CONFLICT (id) DO NOTHING;
+        IF NOT FOUND THEN
+            RETURN 1;
+        END IF;
+        IF w_provider IS NOT NULL THEN
+            INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)
+            VALUES (w_provider, w_event_id, w_kind, w_payment_id, w_received_at)
+            ON CONFLICT DO NOTHING;
+            IF NOT FOUND THEN
+                -- The payment row was inserted by this transaction only: taking it back leaves nothing behind.
+                DELETE FROM {schema}.payments WHERE id = p_id;
+                RETURN 2;
+            END IF;
+        END IF;
+    ELSE
+        IF w_provider IS NOT NULL THEN
+            -- Lock and check the version first, so a duplicate is found before anything is written.
+            PERFORM 1 FROM {schema}.payments WHERE id = p_id AND version = p_expected_version FOR UPDATE;
+            IF NOT FOUND THEN
+                RETURN 1;
+            END IF;
+            INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)
+            VALUES (w_provider, w_event_id, w_kind, w_payment_id, w_received_at)
+            ON CONFLICT DO NOTHING;
+            IF NOT FOUND THEN
+                RETURN 2;
+            END IF;
+        END IF;
+        UPDATE {schema}.payments
+           SET version = p_version, status = p_status, amount_minor = p_amount_minor, currency = p_currency,
+               payment_method = p_payment_method, order_id = p_order_id, split_sellers = p_split_sellers,
+               split_amounts = p_split_amounts, split_bps = p_split_bps, authorized_minor = p_authorized_minor,
+               captured_minor = p_captured_minor, refunded_minor = p_refunded_minor, capture_closed = p_capture_closed,
+               unsettled = is_unsettled, created_at = p_created_at, updated_at = p_updated_at
+         WHERE id = p_id AND version = p_expected_version;
+        IF NOT FOUND THEN
+            RETURN 1;
+        END IF;
+    END IF;
+
+    -- Every attempt is sent (a payment has a handful); rows that did not change are left as they are.
+    INSERT INTO {schema}.payment_attempts AS t (payment_id, number, operation, provider, amount_minor, is_final, psp_key, status,
+                                                psp_reference, failure_code, failure_message, resolve_tries, created_at, updated_at)
+    SELECT p_id, a.* FROM unnest(a_number, a_operation, a_provider, a_amount_minor, a_is_final, a_psp_key, a_status,
+                                 a_psp_reference, a_failure_code, a_failure_message, a_resolve_tries, a_created_at, a_updated_at) AS a
+    ON CONFLICT (payment_id, number) DO UPDATE
+       SET operation = excluded.operation, provider = excluded.provider, amount_minor = excluded.amount_minor,
+           is_final = excluded.is_final, psp_key = excluded.psp_key, status = excluded.status,
+           psp_reference = excluded.psp_reference, failure_code = excluded.failure_code,
+           failure_message = excluded.failure_message, resolve_tries = excluded.resolve_tries,
+           created_at = excluded.created_at, updated_at = excluded.updated_at
+     WHERE (t.*) IS DISTINCT FROM (excluded.*);
+
+    INSERT INTO {schema}.payment_psp_references (provider, psp_reference, payment_id)
+    SELECT a.provider, a.reference, p_id
+      FROM unnest(a_operation, a_provider, a_psp_reference) AS a(operation, provider, reference)
+     WHERE a.operation = 0 AND a.reference IS NOT NULL
+    ON CONFLICT DO NOTHING;
+
+    IF cardinality(p_journal_attempts) > 0 THEN
+        FOR e IN 1 .. cardinality(p_journal_attempts) LOOP
+            first_line := first_line || pos;
+            pos := pos + p_journal_line_counts[e];
+        END LOOP;
+        INSERT INTO {schema}.payment_journal (payment_id, attempt_number, kind, currency, accounts, debits, credits, booked_at)
+        SELECT p_id, p_journal_attempts[e], p_journal_kinds[e], p_currency,
+               p_line_accounts[first_line[e] : first_line[e] + p_journal_line_counts[e] - 1],
+               p_line_debits[first_line[e] : first_line[e] + p_journal_line_counts[e] - 1],
+               p_line_credits[first_line[e] : first_line[e] + p_journal_line_counts[e] - 1],
+               p_journal_booked_at[e]
+          FROM generate_series(1, cardinality(p_journal_attempts)) AS e
+         ORDER BY e;
+    END IF;
+
+    IF cardinality(p_event_ids) > 0 THEN
+        INSERT INTO {schema}.payment_outbox (event_id, event_type, stream_id, occurred_at, payload)
+        SELECT v.id, v.type, v.stream, v.occurred_at, v.payload::jsonb
+          FROM unnest(p_event_ids, p_event_types, p_event_streams, p_event_occurred_at, p_event_payloads)
+               WITH ORDINALITY AS v(id, type, stream, occurred_at, payload, o)
+         ORDER BY v.o;
+    END IF;
+
+    IF k_key IS NOT NULL THEN
+        INSERT INTO {schema}.payment_keys (key, operation, fingerprint, payment_id, state, lease_expires_at, attempt_number,
+                                           result_outcome, result_status, result_attempt_number, result_failure_code,
+                                           result_failure_message, created_at)
+        VALUES (k_key, k_operation, k_fingerprint, k_payment_id, k_state, k_lease_expires_at, k_attempt_number,
+                k_result_outcome, k_result_status, k_result_attempt_number, k_result_failure_code,
+                k_result_failure_message, k_created_at)
+        ON CONFLICT (key) DO UPDATE
+           SET operation = excluded.operation, fingerprint = excluded.fingerprint, payment_id = excluded.payment_id,
+               state = excluded.state, lease_expires_at = excluded.lease_expires_at, attempt_number = excluded.attempt_number,
+               result_outcome = excluded.result_outcome, result_status = excluded.result_status,
+               result_attempt_number = excluded.result_attempt_number, result_failure_code = excluded.result_failure_code,
+               result_failure_message = excluded.result_failure_message, created_at = excluded.created_at;
+    END IF;
+
+    RETURN 0;
+END
+$fn$;
+
+-- Deletes, in bounded batches, caller keys created before p_keys_before that no request holds, published events older
+-- than p_keys_before, and webhook receipts received before p_webhooks_before. Returns how many keys it deleted.
+-- SKIP LOCKED: a key being claimed or written right now is left for the next pass.
+CREATE OR REPLACE FUNCTION {schema}.payment_reap(p_keys_before timestamptz, p_webhooks_before timestamptz, p_limit int)
+RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    keys_reaped int;
+BEGIN
+    DELETE FROM {schema}.payment_keys
+     WHERE key IN (SELECT key FROM {schema}.payment_keys
+                    WHERE created_at < p_keys_before AND state <> 0
+                    ORDER BY created_at LIMIT p_limit FOR UPDATE SKIP LOCKED);
+    GET DIAGNOSTICS keys_reaped = ROW_COUNT;
+    DELETE FROM {schema}.payment_outbox
+     WHERE position IN (SELECT position FROM {schema}.payment_outbox
+                         WHERE published_at < p_keys_before
+                         ORDER BY published_at LIMIT p_limit FOR UPDATE SKIP LOCKED);
+    DELETE FROM {schema}.payment_webhook_events
+     WHERE (provider, event_id) IN (SELECT provider, event_id FROM {schema}.payment_webhook_events
+                                     WHERE received_at < p_webhooks_before
+                                     ORDER BY received_at LIMIT p_limit FOR UPDATE SKIP LOCKED);
+    RETURN keys_reaped;
+END
+$fn$;
