@@ -158,7 +158,9 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore
             await using (var command = _dataSource.CreateCommand(_sql.StreamChanged))
             {
                 command.Parameters.Add(Time(changedFrom));
-                command.Parameters.Add(Time(changedTo));
+                // PostgreSQL keeps microseconds: an exclusive bound inside a microsecond rounds up, or it would exclude that microsecond.
+                var remainder = changedTo.Ticks % TimeSpan.TicksPerMicrosecond;
+                command.Parameters.Add(Time(remainder == 0 ? changedTo : changedTo.AddTicks(TimeSpan.TicksPerMicrosecond - remainder)));
                 command.Parameters.Add(Time(after.At));
                 command.Parameters.Add(Text(after.Id));
                 command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
