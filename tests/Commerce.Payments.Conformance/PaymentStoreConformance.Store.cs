@@ -1,4 +1,4 @@
-using Commerce.Events;
+using Commerce.Payments.Events;
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Storage;
@@ -250,7 +250,8 @@ public abstract partial class PaymentStoreConformance
             BookedAt = Time.GetUtcNow(),
             Lines = [new JournalLine("psp_clearing:alpha", 1000, 0), new JournalLine("seller_payable:acme", 0, 975), new JournalLine("platform_commission", 0, 25)],
         };
-        var envelope = new EventEnvelope(Guid.NewGuid(), "payments.payment.captured", id.Value, Time.GetUtcNow(), "{\"x\":1}"u8.ToArray());
+        var envelope = new PaymentOutboxEvent(Guid.NewGuid(), PaymentEventTypes.Captured, Time.GetUtcNow(),
+            new PaymentEvent(id.Value, null, "captured", 2, "capture", "alpha", 1000, "USD", 1000, 1000, 0, null));
         await Store.WriteAsync(new PaymentWrite { Payment = NewPayment(id), ExpectedVersion = 0, Journal = [entry], Events = [envelope] }, default);
 
         var journal = await Store.GetJournalAsync(id, default);
@@ -266,6 +267,8 @@ public abstract partial class PaymentStoreConformance
         var message = Assert.Single(claimed, m => m.Event.EventId == envelope.EventId);
         Assert.Equal(envelope.EventType, message.Event.EventType);
         Assert.Equal(id.Value, message.Event.StreamId);
+        var payload = System.Text.Json.JsonSerializer.Deserialize(message.Event.Payload.Span, PaymentsJsonContext.Default.PaymentEvent);
+        Assert.Equal(envelope.Payload, payload);
     }
 
     [Fact]

@@ -28,6 +28,10 @@ public class AuthorizeBenchmarks
     private SimulatedPaymentProvider _psp = null!;
     private int _next;
 
+    /// <summary>Whether events are written to the outbox (serialized to JSON on the request path).</summary>
+    [Params(true, false)]
+    public bool RecordEvents { get; set; }
+
     [GlobalSetup]
     public void GlobalSetup()
     {
@@ -46,7 +50,7 @@ public class AuthorizeBenchmarks
         _psp = new SimulatedPaymentProvider();
         var routed = new RoutedProvider("simulated", _psp, new PaymentProviderOptions(), TimeProvider.System);
         _payments = new PaymentService(
-            new InMemoryPaymentStore(), new PaymentProviderRegistry([routed], []), Options.Create(new PaymentsOptions()), TimeProvider.System);
+            new InMemoryPaymentStore(), new PaymentProviderRegistry([routed], []), Options.Create(new PaymentsOptions { RecordEvents = RecordEvents }), TimeProvider.System);
         _next = 0;
     }
 

@@ -54,9 +54,51 @@ public sealed record PaymentEvent(
 [JsonSerializable(typeof(PaymentEvent))]
 public sealed partial class PaymentsJsonContext : JsonSerializerContext;
 
+/// <summary>
+/// An event a payment change writes to the outbox, not yet serialized: stores serialize it in their own time (the
+/// in-memory store only when the relay takes it, keeping JSON off the request path).
+/// </summary>
+public sealed class PaymentOutboxEvent
+{
+    private static readonly Func<object, ReadOnlyMemory<byte>> SerializePayload =
+        static payload => JsonSerializer.SerializeToUtf8Bytes((PaymentEvent)payload, PaymentsJsonContext.Default.PaymentEvent);
+
+    /// <summary>Creates an event.</summary>
+    public PaymentOutboxEvent(Guid eventId, string eventType, DateTimeOffset occurredAt, PaymentEvent payload)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventType);
+        ArgumentNullException.ThrowIfNull(payload);
+        EventId = eventId;
+        EventType = eventType;
+        OccurredAt = occurredAt;
+        Payload = payload;
+    }
+
+    /// <summary>The event's unique id.</summary>
+    public Guid EventId { get; }
+
+    /// <summary>One of <see cref="PaymentEventTypes"/>.</summary>
+    public string EventType { get; }
+
+    /// <summary>The stream: the payment id.</summary>
+    public string StreamId => Payload.PaymentId;
+
+    /// <summary>When the change happened.</summary>
+    public DateTimeOffset OccurredAt { get; }
+
+    /// <summary>The payload.</summary>
+    public PaymentEvent Payload { get; }
+
+    /// <summary>The serializer for <see cref="InMemoryOutboxStore"/>'s deferred append.</summary>
+    internal static Func<object, ReadOnlyMemory<byte>> Serializer => SerializePayload;
+
+    /// <summary>Serializes the event into an envelope.</summary>
+    public EventEnvelope ToEnvelope() => new(EventId, EventType, StreamId, OccurredAt, SerializePayload(Payload));
+}
+
 internal static class PaymentEventFactory
 {
-    public static EventEnvelope Create(Payment payment, PaymentAttempt attempt, DateTimeOffset at)
+    public static PaymentOutboxEvent Create(Payment payment, PaymentAttempt attempt, DateTimeOffset at)
     {
         var type = (attempt.Status, attempt.Operation) switch
         {
@@ -73,8 +115,7 @@ internal static class PaymentEventFactory
             payment.Id.Value, payment.OrderId?.Value, StatusName(payment.Status), attempt.Number, PaymentAttempt.OperationName(attempt.Operation),
             attempt.Provider, attempt.AmountMinor, payment.Amount.Currency.Code, payment.AuthorizedMinor, payment.CapturedMinor,
             payment.RefundedMinor, attempt.FailureCode);
-        return new EventEnvelope(Guid.CreateVersion7(at), type, payment.Id.Value, at,
-            JsonSerializer.SerializeToUtf8Bytes(payload, PaymentsJsonContext.Default.PaymentEvent));
+        return new PaymentOutboxEvent(Guid.CreateVersion7(at), type, at, payload);
     }
 
     public static string StatusName(PaymentStatus status) => status switch

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Commerce.Events;
+using Commerce.Payments.Events;
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Storage;
@@ -149,9 +150,9 @@ public sealed class InMemoryPaymentStore : IPaymentStore
             }
 
             // Appended under the payment's lock: the events of one payment reach the outbox in the order of its changes.
-            foreach (var envelope in write.Events)
+            foreach (var pending in write.Events)
             {
-                _outbox.Append(envelope);
+                _outbox.Append(pending.EventId, pending.EventType, pending.StreamId, pending.OccurredAt, pending.Payload, PaymentOutboxEvent.Serializer);
             }
         }
 

@@ -307,7 +307,7 @@ public sealed partial class PaymentService
                 PaymentOutcome.Pending => key with { State = IdempotencyState.Open },
                 _ => key with { State = IdempotencyState.Completed, Result = ResultOf(settled, settledAttempt) },
             };
-            var events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : Array.Empty<Commerce.Events.EventEnvelope>();
+            var events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : Array.Empty<PaymentOutboxEvent>();
             var write = new PaymentWrite { Payment = settled, ExpectedVersion = payment.Version, Journal = journal, Events = events, Key = newKey };
             var status = await _store.WriteAsync(write, cancellationToken).ConfigureAwait(false);
             if (status != PaymentWriteStatus.Written)

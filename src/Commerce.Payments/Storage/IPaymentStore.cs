@@ -1,4 +1,5 @@
 using Commerce.Events;
+using Commerce.Payments.Events;
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 
@@ -80,7 +81,7 @@ public sealed record PaymentWrite
     public IReadOnlyList<JournalEntry> Journal { get; init; } = [];
 
     /// <summary>Events for the outbox.</summary>
-    public IReadOnlyList<EventEnvelope> Events { get; init; } = [];
+    public IReadOnlyList<PaymentOutboxEvent> Events { get; init; } = [];
 
     /// <summary>The caller key's new record (bound to an attempt, released or completed), if the change belongs to a request.</summary>
     public IdempotencyRecord? Key { get; init; }

@@ -174,7 +174,7 @@ public sealed partial class PostgreSqlPaymentStore
             types[i] = events[i].EventType;
             streams[i] = events[i].StreamId;
             occurredAt[i] = events[i].OccurredAt.UtcDateTime;
-            payloads[i] = Encoding.UTF8.GetString(events[i].Payload.Span);
+            payloads[i] = Encoding.UTF8.GetString(events[i].ToEnvelope().Payload.Span);
         }
 
         p.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });

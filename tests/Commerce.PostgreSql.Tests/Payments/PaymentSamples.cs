@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using Commerce.Events;
 using Commerce.Payments;
+using Commerce.Payments.Events;
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Storage;
@@ -86,8 +87,8 @@ internal static class PaymentSamples
         BookedAt = at,
     };
 
-    public static EventEnvelope Event(PaymentId paymentId, string type, DateTimeOffset at) =>
-        new(Guid.NewGuid(), type, paymentId.Value, at, Encoding.UTF8.GetBytes($$"""{"paymentId":"{{paymentId.Value}}"}"""));
+    public static PaymentOutboxEvent Event(PaymentId paymentId, string type, DateTimeOffset at) =>
+        new(Guid.NewGuid(), type, at, new PaymentEvent(paymentId.Value, null, "created", 1, "authorize", "simulated", 100, "USD", 0, 0, 0, null));
 
     public static IdempotencyRecord Key(string key, string paymentId, DateTimeOffset now, string fingerprint = "fp-1") => new()
     {
