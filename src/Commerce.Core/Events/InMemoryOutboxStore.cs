@@ -43,9 +43,15 @@ public sealed class InMemoryOutboxStore : IOutboxStore
         _queue.Enqueue(new Pending(position, new EventEnvelope(EventId(_instance, position), eventType, streamId, occurredAt, default), payload, serialize));
     }
 
-    /// <summary>Appends an event with its own id, serialized only when it is relayed (see the other overload).</summary>
-    public void Append(Guid eventId, string eventType, string streamId, DateTimeOffset occurredAt, object payload, Func<object, ReadOnlyMemory<byte>> serialize) =>
-        _queue.Enqueue(new Pending(Interlocked.Increment(ref _position), new EventEnvelope(eventId, eventType, streamId, occurredAt, default), payload, serialize));
+    /// <summary>Appends an event with its own id (and correlation id), serialized only when it is relayed (see the other overload).</summary>
+    public void Append(
+        Guid eventId, string eventType, string streamId, DateTimeOffset occurredAt, object payload, Func<object, ReadOnlyMemory<byte>> serialize,
+        string? correlationId = null) =>
+        _queue.Enqueue(new Pending(
+            Interlocked.Increment(ref _position),
+            new EventEnvelope(eventId, eventType, streamId, occurredAt, default) { CorrelationId = correlationId },
+            payload,
+            serialize));
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(int maxCount, TimeSpan lease, CancellationToken cancellationToken)
@@ -117,6 +123,9 @@ public sealed class InMemoryOutboxStore : IOutboxStore
     {
         public EventEnvelope ToEnvelope() => Serialize is null
             ? Envelope
-            : new EventEnvelope(Envelope.EventId, Envelope.EventType, Envelope.StreamId, Envelope.OccurredAt, Serialize(Payload!));
+            : new EventEnvelope(Envelope.EventId, Envelope.EventType, Envelope.StreamId, Envelope.OccurredAt, Serialize(Payload!))
+            {
+                CorrelationId = Envelope.CorrelationId,
+            };
     }
 }

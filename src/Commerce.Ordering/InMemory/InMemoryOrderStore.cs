@@ -15,7 +15,10 @@ public sealed class InMemoryOrderStore : IOrderStore
     private readonly ConcurrentDictionary<OrderId, Entry> _orders = new();
     private readonly ConcurrentDictionary<BuyerId, SortedSet<IndexKey>> _byBuyer = new();
     private readonly ConcurrentDictionary<SellerId, SortedSet<IndexKey>> _bySeller = new();
-    private readonly InMemoryOrderOutbox? _outbox;
+    // One delegate for every append: the outbox serializes a change only when it is relayed.
+    private static readonly Func<object, ReadOnlyMemory<byte>> SerializeChange = static change => OrderEventSerializer.Serialize((OrderEvent)change);
+
+    private readonly InMemoryOutboxStore? _outbox;
 
     /// <summary>Creates a store that records no outbox messages.</summary>
     public InMemoryOrderStore()
@@ -27,7 +30,7 @@ public sealed class InMemoryOrderStore : IOrderStore
     /// <param name="recordEvents">Whether to queue every event in <see cref="Outbox"/> for a relay to publish.</param>
     /// <param name="timeProvider">The clock the outbox schedules retries with. Default <see cref="TimeProvider.System"/>.</param>
     public InMemoryOrderStore(bool recordEvents, TimeProvider? timeProvider = null) =>
-        _outbox = recordEvents ? new InMemoryOrderOutbox(timeProvider ?? TimeProvider.System) : null;
+        _outbox = recordEvents ? new InMemoryOutboxStore(timeProvider) : null;
 
     /// <summary>The outbox the store writes its events to, or null when it records none.</summary>
     public IOutboxStore? Outbox => _outbox;
@@ -59,7 +62,7 @@ public sealed class InMemoryOrderStore : IOrderStore
             {
                 if (_orders.TryAdd(change.OrderId, created))
                 {
-                    _outbox?.Append(change);
+                    _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
                     Index(append.Order);
                     return new(new AppendResult(AppendStatus.Appended));
                 }
@@ -86,7 +89,7 @@ public sealed class InMemoryOrderStore : IOrderStore
             entry.History.Add(change);
             entry.Commands.Add(change.CommandId, new RecordedCommand(change.Version, append.Fingerprint));
             entry.Current = append.Order;
-            _outbox?.Append(change);
+            _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
         }
 
         return new(new AppendResult(AppendStatus.Appended));
