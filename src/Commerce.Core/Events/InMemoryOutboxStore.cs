@@ -30,7 +30,7 @@ public sealed class InMemoryOutboxStore : IOutboxStore
     public void Append(EventEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        _queue.Enqueue(new Pending(Interlocked.Increment(ref _position), envelope, null, null));
+        _queue.Enqueue(new Pending(Interlocked.Increment(ref _position), envelope.EventId, envelope.EventType, envelope.StreamId, envelope.OccurredAt, envelope.CorrelationId, envelope, null));
     }
 
     /// <summary>
@@ -39,19 +39,19 @@ public sealed class InMemoryOutboxStore : IOutboxStore
     /// </summary>
     public void Append(string eventType, string streamId, DateTimeOffset occurredAt, object payload, Func<object, ReadOnlyMemory<byte>> serialize)
     {
+        ValidateLazy(eventType, streamId, payload, serialize);
         var position = Interlocked.Increment(ref _position);
-        _queue.Enqueue(new Pending(position, new EventEnvelope(EventId(_instance, position), eventType, streamId, occurredAt, default), payload, serialize));
+        _queue.Enqueue(new Pending(position, EventId(_instance, position), eventType, streamId, occurredAt, null, payload, serialize));
     }
 
     /// <summary>Appends an event with its own id (and correlation id), serialized only when it is relayed (see the other overload).</summary>
     public void Append(
         Guid eventId, string eventType, string streamId, DateTimeOffset occurredAt, object payload, Func<object, ReadOnlyMemory<byte>> serialize,
-        string? correlationId = null) =>
-        _queue.Enqueue(new Pending(
-            Interlocked.Increment(ref _position),
-            new EventEnvelope(eventId, eventType, streamId, occurredAt, default) { CorrelationId = correlationId },
-            payload,
-            serialize));
+        string? correlationId = null)
+    {
+        ValidateLazy(eventType, streamId, payload, serialize);
+        _queue.Enqueue(new Pending(Interlocked.Increment(ref _position), eventId, eventType, streamId, occurredAt, correlationId, payload, serialize));
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(int maxCount, TimeSpan lease, CancellationToken cancellationToken)
@@ -111,6 +111,15 @@ public sealed class InMemoryOutboxStore : IOutboxStore
         return ValueTask.CompletedTask;
     }
 
+    // Checked when appended: a bad event must fail its producer, not poison the relay later.
+    private static void ValidateLazy(string eventType, string streamId, object payload, Func<object, ReadOnlyMemory<byte>> serialize)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventType);
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(serialize);
+    }
+
     private static Guid EventId(long instance, long position)
     {
         Span<byte> bytes = stackalloc byte[16];
@@ -119,13 +128,16 @@ public sealed class InMemoryOutboxStore : IOutboxStore
         return new Guid(bytes);
     }
 
-    private sealed record Pending(long Position, EventEnvelope Envelope, object? Payload, Func<object, ReadOnlyMemory<byte>>? Serialize)
+    /// <summary>
+    /// A queued event: the envelope itself when it was appended ready-made, else its parts and the payload, turned into
+    /// an envelope only when the relay claims it.
+    /// </summary>
+    private sealed record Pending(
+        long Position, Guid EventId, string EventType, string StreamId, DateTimeOffset OccurredAt, string? CorrelationId, object Payload,
+        Func<object, ReadOnlyMemory<byte>>? Serialize)
     {
         public EventEnvelope ToEnvelope() => Serialize is null
-            ? Envelope
-            : new EventEnvelope(Envelope.EventId, Envelope.EventType, Envelope.StreamId, Envelope.OccurredAt, Serialize(Payload!))
-            {
-                CorrelationId = Envelope.CorrelationId,
-            };
+            ? (EventEnvelope)Payload
+            : new EventEnvelope(EventId, EventType, StreamId, OccurredAt, Serialize(Payload)) { CorrelationId = CorrelationId };
     }
 }

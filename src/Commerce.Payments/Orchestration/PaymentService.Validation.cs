@@ -15,7 +15,7 @@ public sealed partial class PaymentService
         ValidateKey(request.IdempotencyKey);
         ValidateAmount(request.Amount);
         var method = request.PaymentMethod;
-        if (string.IsNullOrEmpty(method) || method.Length > _options.MaxPaymentMethodLength || method.Any(static c => c is < '!' or > '~'))
+        if (string.IsNullOrEmpty(method) || method.Length > _options.MaxPaymentMethodLength || method.AsSpan().ContainsAnyExceptInRange('!', '~'))
         {
             throw new CommerceValidationException(
                 PaymentErrorCodes.InvalidRequest,
