@@ -241,4 +241,92 @@ public abstract partial class PaymentStoreConformance
         var key = await Store.GetKeyAsync(request.IdempotencyKey.Value, default);
         Assert.Equal(IdempotencyState.Completed, key!.State);
     }
+
+    [Fact]
+    public async Task A_stale_not_found_never_fails_an_attempt_that_a_retry_sent_meanwhile()
+    {
+        // The first send times out before the PSP processed it. The resolver's status query finds nothing; while its
+        // answer travels back, the client's retry resends the attempt and the PSP authorizes it, and the retry's own
+        // write comes after the resolver's. The resolver must not record "failed" over a send it did not see.
+        var psp = new SimulatedPaymentProvider(new SimulatedPaymentProviderOptions { Seed = 11 }, Time);
+        var racing = new StaleStatusProvider(psp);
+        var service = CreateService(Store, ("racing", racing, 0));
+        var request = new AuthorizePaymentRequest(NewPaymentId(), NewKey(), Usd(700), "tok_visa");
+        racing.TimeOutNextSend = true;
+        var first = await service.AuthorizeAsync(request, default);
+        Assert.Equal(PaymentOutcome.Pending, first.Outcome);
+        Task<PaymentResult>? retry = null;
+        racing.DuringStatusQuery = async () =>
+        {
+            racing.HoldNextSend = true;
+            retry = Task.Run(async () => await service.AuthorizeAsync(request, default));
+            await racing.Processed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        };
+
+        PassTime(TimeSpan.FromSeconds(6));
+        var resolution = await service.ResolveAsync(request.PaymentId, default);
+        racing.Release.SetResult();
+        var retried = await retry!;
+
+        var payment = await Store.GetAsync(request.PaymentId, default);
+        Assert.Equal(ResolutionResult.Postponed, resolution);
+        Assert.True(retried.Succeeded);
+        Assert.Equal(PaymentStatus.Authorized, payment!.Status);
+        Assert.Equal(1, psp.AuthorizationsFor(PaymentReference.Format(request.PaymentId, 1)));
+    }
+
+    /// <summary>A provider whose status answer is taken before a hook runs, so the answer is stale when it returns.</summary>
+    private sealed class StaleStatusProvider(SimulatedPaymentProvider inner) : Providers.IPaymentProvider
+    {
+        public bool TimeOutNextSend { get; set; }
+
+        public bool HoldNextSend { get; set; }
+
+        public TaskCompletionSource Processed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Func<Task>? DuringStatusQuery { get; set; }
+
+        public ValueTask<Providers.ProviderResult> AuthorizeAsync(Providers.ProviderAuthorizeRequest request, CancellationToken cancellationToken)
+        {
+            if (TimeOutNextSend)
+            {
+                TimeOutNextSend = false;
+                return new(Providers.ProviderResult.Unknown("timeout", "Timed out before the PSP processed it."));
+            }
+
+            return HoldNextSend ? HeldAsync(request, cancellationToken) : inner.AuthorizeAsync(request, cancellationToken);
+        }
+
+        private async ValueTask<Providers.ProviderResult> HeldAsync(Providers.ProviderAuthorizeRequest request, CancellationToken cancellationToken)
+        {
+            HoldNextSend = false;
+            var result = await inner.AuthorizeAsync(request, cancellationToken);
+            Processed.SetResult();
+            await Release.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            return result;
+        }
+
+        public ValueTask<Providers.ProviderResult> CaptureAsync(Providers.ProviderCaptureRequest request, CancellationToken cancellationToken) =>
+            inner.CaptureAsync(request, cancellationToken);
+
+        public ValueTask<Providers.ProviderResult> VoidAsync(Providers.ProviderVoidRequest request, CancellationToken cancellationToken) =>
+            inner.VoidAsync(request, cancellationToken);
+
+        public ValueTask<Providers.ProviderResult> RefundAsync(Providers.ProviderRefundRequest request, CancellationToken cancellationToken) =>
+            inner.RefundAsync(request, cancellationToken);
+
+        public async ValueTask<Providers.ProviderStatus> GetStatusAsync(Providers.ProviderStatusRequest request, CancellationToken cancellationToken)
+        {
+            var status = await inner.GetStatusAsync(request, cancellationToken);
+            if (DuringStatusQuery is { } hook)
+            {
+                DuringStatusQuery = null;
+                await hook();
+            }
+
+            return status;
+        }
+    }
 }

@@ -284,6 +284,23 @@ public sealed partial class PaymentService
                 return await CompleteAsync(payment, attempt, key, cancellationToken).ConfigureAwait(false);
             }
 
+            if (sentBefore)
+            {
+                // A resend: persist the intent first, like the first send, so no one settles the attempt from what the
+                // PSP said before this send reached it.
+                var sending = PaymentChanges.MarkSending(payment, number, Now());
+                if (await _store.WriteAsync(new PaymentWrite { Payment = sending, ExpectedVersion = payment.Version }, cancellationToken).ConfigureAwait(false)
+                    != PaymentWriteStatus.Written)
+                {
+                    payment = await _store.GetAsync(payment.Id, cancellationToken).ConfigureAwait(false)
+                        ?? throw new InvalidOperationException($"Payment {payment.Id} vanished.");
+                    continue;
+                }
+
+                payment = sending;
+                attempt = payment.Attempts[number - 1];
+            }
+
             var result = await CallProviderAsync(payment, attempt, sentBefore, cancellationToken).ConfigureAwait(false);
             sentBefore = true;
             var now = Now();

@@ -80,6 +80,21 @@ internal static class PaymentChanges
         return next;
     }
 
+    /// <summary>
+    /// Records that a request is about to send an attempt again: pending, changed now. The version bump makes any
+    /// conclusion drawn meanwhile from an older version (the resolver's "not found") fail its write, and the fresh
+    /// time keeps the resolver away while the send is in flight.
+    /// </summary>
+    public static Payment MarkSending(Payment payment, int number, DateTimeOffset now)
+    {
+        var attempt = payment.Attempts[number - 1];
+        var sending = attempt with { Status = AttemptStatus.Pending, UpdatedAt = now };
+        var next = payment with { Attempts = payment.Attempts.SetItem(number - 1, sending), Version = payment.Version + 1, UpdatedAt = now };
+        next = next with { Status = Derive(next) };
+        PaymentTransitions.EnsureAllowed(payment.Status, next.Status);
+        return next;
+    }
+
     /// <summary>Records that the resolver asked and learnt nothing: the attempt counts as unknown and waits longer.</summary>
     public static Payment Postpone(Payment payment, int number, DateTimeOffset now)
     {
