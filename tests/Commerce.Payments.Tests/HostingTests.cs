@@ -86,6 +86,19 @@ public sealed class HostingTests
         Assert.Throws<ArgumentException>(() => services.AddCommercePayments().AddSimulatedProvider("Bad Name"));
     }
 
+    [Fact]
+    public void A_provider_whose_calls_can_outlast_the_key_lease_is_refused()
+    {
+        var services = new ServiceCollection();
+        services.AddCommercePayments(o => o.KeyLease = TimeSpan.FromSeconds(20))
+            .AddSimulatedProvider("slow", configure: p => { p.Timeout = TimeSpan.FromSeconds(10); p.MaxRetries = 1; });
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<PaymentService>());
+
+        Assert.Contains(error.Failures, f => f.Contains("'slow'", StringComparison.Ordinal) && f.Contains("KeyLease", StringComparison.Ordinal));
+    }
+
     private static IHost BuildHost(TimeProvider time, Action<IServiceCollection> configure)
     {
         var builder = Host.CreateApplicationBuilder();

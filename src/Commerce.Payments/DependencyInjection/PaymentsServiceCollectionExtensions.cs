@@ -49,6 +49,16 @@ public static class PaymentsServiceCollectionExtensions
                 throw new OptionsValidationException(nameof(PaymentsBuilder), typeof(PaymentsBuilder), ["Two payment providers share a name."]);
             }
 
+            // A pending attempt is left to its request for one key lease; a call that can outlast it could be settled
+            // by the resolver from a status taken before the call reached the PSP.
+            var lease = sp.GetRequiredService<IOptions<PaymentsOptions>>().Value.KeyLease;
+            var tooSlow = providers.Where(p => p.Options.WorstCaseCallTime >= lease).Select(p =>
+                $"Provider '{p.Name}' may take {p.Options.WorstCaseCallTime.TotalSeconds:0.#} s per call with its retries; KeyLease ({lease.TotalSeconds:0.#} s) must be longer.").ToArray();
+            if (tooSlow.Length > 0)
+            {
+                throw new OptionsValidationException(nameof(PaymentsOptions.KeyLease), typeof(PaymentsOptions), tooSlow);
+            }
+
             var parsers = sp.GetServices<PaymentWebhookParserRegistration>()
                 .Select(r => KeyValuePair.Create(r.Name, r.Factory(sp)));
             return new PaymentProviderRegistry(providers, parsers);

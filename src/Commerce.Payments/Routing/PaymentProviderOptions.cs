@@ -21,8 +21,16 @@ public sealed class PaymentProviderOptions
     /// <summary>The share of traffic among providers of equal priority. Default 1; 0 makes the provider a pure fallback within its priority.</summary>
     public int Weight { get; set; } = 1;
 
-    /// <summary>How long one PSP call may take before its outcome counts as unknown. Default 10 seconds.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long one PSP call may take before its outcome counts as unknown. Default 8 seconds, so that all tries with
+    /// their backoff stay within the default 30-second key lease (checked at start-up).
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>The longest time one call with all its retries may take: every try timing out, plus the largest backoff.</summary>
+    internal TimeSpan WorstCaseCallTime =>
+        (Timeout > TimeSpan.Zero && Timeout != System.Threading.Timeout.InfiniteTimeSpan ? Timeout : TimeSpan.MaxValue / 4) * (MaxRetries + 1)
+        + (RetryBaseDelay * Math.Pow(2, MaxRetries) * 1.5);
 
     /// <summary>Retries of one call with the same PSP idempotency key, with jittered exponential backoff. Default 2.</summary>
     public int MaxRetries { get; set; } = 2;
