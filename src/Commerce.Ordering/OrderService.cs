@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Commerce.Events;
 using Commerce.Ordering.Diagnostics;
 using Commerce.Ordering.Storage;
 using Microsoft.Extensions.Options;
@@ -148,7 +149,7 @@ public sealed partial class OrderService
             }
 
             var now = Now();
-            var decision = OrderDecider.Decide(loaded.Order, command, now, Guid.CreateVersion7(now));
+            var decision = OrderDecider.Decide(loaded.Order, command, now, EventIds.Next());
             if (decision.Event is not { } change)
             {
                 return OrderResult.Refused(decision.Refusal!, loaded.Order!, decision.Attempted);

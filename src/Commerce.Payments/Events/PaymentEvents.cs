@@ -98,19 +98,6 @@ public sealed class PaymentOutboxEvent
 
 internal static class PaymentEventFactory
 {
-    // Event ids: a random per-process prefix and a counter. Unique without a random draw per event, which costs
-    // microseconds where the system's random source is slow (sandboxes, some virtual machines).
-    private static readonly long Prefix = BitConverter.ToInt64(Guid.NewGuid().ToByteArray());
-    private static long _sequence;
-
-    private static Guid NextEventId()
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        BitConverter.TryWriteBytes(bytes, Prefix);
-        BitConverter.TryWriteBytes(bytes[8..], Interlocked.Increment(ref _sequence));
-        return new Guid(bytes);
-    }
-
     public static PaymentOutboxEvent Create(Payment payment, PaymentAttempt attempt, DateTimeOffset at)
     {
         var type = (attempt.Status, attempt.Operation) switch
@@ -128,7 +115,7 @@ internal static class PaymentEventFactory
             payment.Id.Value, payment.OrderId?.Value, StatusName(payment.Status), attempt.Number, PaymentAttempt.OperationName(attempt.Operation),
             attempt.Provider, attempt.AmountMinor, payment.Amount.Currency.Code, payment.AuthorizedMinor, payment.CapturedMinor,
             payment.RefundedMinor, attempt.FailureCode);
-        return new PaymentOutboxEvent(NextEventId(), type, at, payload);
+        return new PaymentOutboxEvent(EventIds.Next(), type, at, payload);
     }
 
     public static string StatusName(PaymentStatus status) => status switch
