@@ -1,4 +1,5 @@
 using Commerce.PostgreSql;
+using Commerce.PostgreSql.DependencyInjection;
 using Commerce.PostgreSql.Inventory;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -35,43 +36,12 @@ public static class PostgreSqlInventoryBuilderExtensions
         options.ValidateOnStart();
         builder.Services.TryAddSingleton(sp => new PostgreSqlInventoryStore(
             dataSource(sp), sp.GetRequiredService<IOptions<PostgreSqlInventoryOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        AddMigrationFirst(builder.Services);
+        MigrationRegistration.AddMigrationFirst<PostgreSqlInventoryMigration>(builder.Services);
         return builder.UseStore(
             static sp => sp.GetRequiredService<PostgreSqlInventoryStore>(),
             static sp => sp.GetRequiredService<PostgreSqlInventoryStore>().Outbox);
     }
 
-    /// <summary>
-    /// Hosted services start in registration order; the sweeper and the relay were registered by
-    /// <c>AddCommerceInventory</c>, so the migration goes in front of them, or their first pass would find no schema.
-    /// </summary>
-    private static void AddMigrationFirst(IServiceCollection services)
-    {
-        var migration = ServiceDescriptor.Singleton<IHostedService, PostgreSqlInventoryMigration>();
-        if (services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgreSqlInventoryMigration)))
-        {
-            return;
-        }
-
-        var firstHosted = -1;
-        for (var i = 0; i < services.Count; i++)
-        {
-            if (services[i].ServiceType == typeof(IHostedService))
-            {
-                firstHosted = i;
-                break;
-            }
-        }
-
-        if (firstHosted < 0)
-        {
-            services.Add(migration);
-        }
-        else
-        {
-            services.Insert(firstHosted, migration);
-        }
-    }
 
     /// <summary>Applies the inventory schema before the host starts serving, when <see cref="PostgreSqlInventoryOptions.MigrateOnStart"/> is set.</summary>
     private sealed class PostgreSqlInventoryMigration(PostgreSqlInventoryStore store, IOptions<PostgreSqlInventoryOptions> options) : IHostedService

@@ -1,4 +1,5 @@
 using Commerce.PostgreSql;
+using Commerce.PostgreSql.DependencyInjection;
 using Commerce.PostgreSql.Ordering;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -35,34 +36,12 @@ public static class PostgreSqlOrderingBuilderExtensions
         options.ValidateOnStart();
         builder.Services.TryAddSingleton(sp => new PostgreSqlOrderStore(
             dataSource(sp), sp.GetRequiredService<IOptions<PostgreSqlOrderingOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        AddMigrationFirst(builder.Services);
+        MigrationRegistration.AddMigrationFirst<PostgreSqlOrderingMigration>(builder.Services);
         return builder.UseStore(
             static sp => sp.GetRequiredService<PostgreSqlOrderStore>(),
             static sp => sp.GetRequiredService<PostgreSqlOrderStore>().Outbox);
     }
 
-    /// <summary>
-    /// Hosted services start in registration order; the relay was registered by <c>AddCommerceOrdering</c>, so the
-    /// migration goes in front of every hosted service, or the relay's first pass would find no tables.
-    /// </summary>
-    private static void AddMigrationFirst(IServiceCollection services)
-    {
-        if (services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgreSqlOrderingMigration)))
-        {
-            return;
-        }
-
-        var migration = ServiceDescriptor.Singleton<IHostedService, PostgreSqlOrderingMigration>();
-        var firstHosted = services.IndexOf(services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService))!);
-        if (firstHosted < 0)
-        {
-            services.Add(migration);
-        }
-        else
-        {
-            services.Insert(firstHosted, migration);
-        }
-    }
 
     /// <summary>Applies the ordering schema before the host starts serving, when <see cref="PostgreSqlOrderingOptions.MigrateOnStart"/> is set.</summary>
     private sealed class PostgreSqlOrderingMigration(PostgreSqlOrderStore store, IOptions<PostgreSqlOrderingOptions> options) : IHostedService

@@ -1,5 +1,6 @@
 using Commerce.Payments;
 using Commerce.PostgreSql;
+using Commerce.PostgreSql.DependencyInjection;
 using Commerce.PostgreSql.Payments;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -36,33 +37,10 @@ public static class PostgreSqlPaymentsBuilderExtensions
         options.Validate(static o => o.WebhookRetention > TimeSpan.Zero, "WebhookRetention must be above zero.").ValidateOnStart();
         builder.Services.TryAddSingleton(sp => new PostgreSqlPaymentStore(
             dataSource(sp), sp.GetRequiredService<IOptions<PostgreSqlPaymentsOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        AddMigrationFirst(builder.Services);
+        MigrationRegistration.AddMigrationFirst<PostgreSqlPaymentsMigration>(builder.Services);
         return builder.UseStore(static sp => sp.GetRequiredService<PostgreSqlPaymentStore>());
     }
 
-    /// <summary>
-    /// Hosted services start in registration order; the resolver (which also reaps keys) and the outbox relay were
-    /// registered by <c>AddCommercePayments</c>, so the migration goes in front of them, or their first pass would find no schema.
-    /// </summary>
-    private static void AddMigrationFirst(IServiceCollection services)
-    {
-        if (services.Any(static d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgreSqlPaymentsMigration)))
-        {
-            return;
-        }
-
-        var migration = ServiceDescriptor.Singleton<IHostedService, PostgreSqlPaymentsMigration>();
-        for (var i = 0; i < services.Count; i++)
-        {
-            if (services[i].ServiceType == typeof(IHostedService))
-            {
-                services.Insert(i, migration);
-                return;
-            }
-        }
-
-        services.Add(migration);
-    }
 
     /// <summary>Applies the payments schema before the host starts serving, when <see cref="PostgreSqlPaymentsOptions.MigrateOnStart"/> is set.</summary>
     private sealed class PostgreSqlPaymentsMigration(PostgreSqlPaymentStore store, IOptions<PostgreSqlPaymentsOptions> options) : IHostedService
