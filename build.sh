@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one entry point.
-#   ./build.sh test [dotnet test args]   start throwaway servers, run every test, stop the servers
+#   ./build.sh test [dotnet test args]   start throwaway PostgreSQL, Redis and Redis Cluster, run every test, stop the servers
 #   ./build.sh run                        run the sample marketplace on the embedded (in-memory) default
 #   ./build.sh bench [args]               run the benchmarks (see benchmarks/README.md)
 set -euo pipefail
@@ -16,6 +16,8 @@ case "$command" in
   test)
     trap stop_servers EXIT
     start_postgres
+    start_redis
+    start_redis_cluster
     dotnet build Commerce.sln -c Release
     dotnet test Commerce.sln -c Release --no-build "$@"
     ;;

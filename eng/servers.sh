@@ -105,8 +105,97 @@ stop_postgres() {
   unset PG_DATA
 }
 
+redis_installed() { command -v redis-server >/dev/null && command -v redis-cli >/dev/null; }
+
+ensure_redis() {
+  if ! redis_installed; then
+    log "Redis not found; installing redis-server"
+    apt_install redis-server redis-tools || apt_install redis-server
+  fi
+  redis_installed || { log "Redis could not be installed"; return 1; }
+}
+
+REDIS_PIDFILES=()
+
+# start_redis_instance <name> <port> [extra redis-server args...]
+start_redis_instance() {
+  local name="$1" port="$2"
+  shift 2
+  local dir
+  dir="$(servers_root)/redis-$name"
+  mkdir -p "$dir"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --save '' --appendonly no \
+    --protected-mode yes "$@" >&2 || { cat "$dir/redis.log" >&2; return 1; }
+  REDIS_PIDFILES+=("$dir/redis.pid")
+  for _ in $(seq 1 100); do
+    if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "Redis $name did not answer on 127.0.0.1:$port"
+  cat "$dir/redis.log" >&2
+  return 1
+}
+
+# start_redis: a standalone Redis; exports COMMERCE_TEST_REDIS (a StackExchange.Redis configuration string).
+start_redis() {
+  ensure_redis || return 1
+  local port
+  port=$(free_port)
+  start_redis_instance standalone "$port" || return 1
+  export REDIS_PORT="$port"
+  export COMMERCE_TEST_REDIS="127.0.0.1:$port"
+  log "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$port"
+}
+
+# start_redis_cluster: three cluster-enabled masters joined with redis-cli --cluster create;
+# exports COMMERCE_TEST_REDIS_CLUSTER (all three endpoints, comma-separated).
+start_redis_cluster() {
+  ensure_redis || return 1
+  local endpoints=() port bus i
+  for i in 1 2 3; do
+    port=$(free_port)
+    bus=$(free_port)
+    start_redis_instance "cluster-$i" "$port" --cluster-enabled yes --cluster-port "$bus" \
+      --cluster-config-file "nodes.conf" --cluster-node-timeout 2000 || return 1
+    endpoints+=("127.0.0.1:$port")
+  done
+  redis-cli --cluster create "${endpoints[@]}" --cluster-replicas 0 --cluster-yes >"$(servers_root)/redis-cluster-create.log" 2>&1 \
+    || { cat "$(servers_root)/redis-cluster-create.log" >&2; return 1; }
+  local first="${endpoints[0]#127.0.0.1:}"
+  for _ in $(seq 1 100); do
+    if redis-cli -h 127.0.0.1 -p "$first" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; then
+      export REDIS_CLUSTER_ENDPOINTS="${endpoints[*]}"
+      export COMMERCE_TEST_REDIS_CLUSTER
+      COMMERCE_TEST_REDIS_CLUSTER=$(IFS=,; echo "${endpoints[*]}")
+      log "Redis Cluster (3 masters) on $COMMERCE_TEST_REDIS_CLUSTER"
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "Redis Cluster did not reach cluster_state:ok"
+  return 1
+}
+
+stop_redis() {
+  local pidfile pid
+  for pidfile in "${REDIS_PIDFILES[@]}"; do
+    if [ -f "$pidfile" ]; then
+      pid=$(cat "$pidfile")
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  [ "${#REDIS_PIDFILES[@]}" -eq 0 ] || log "Redis stopped"
+  REDIS_PIDFILES=()
+}
+
 stop_servers() {
   stop_postgres
+  stop_redis
   if [ -n "$SERVERS_ROOT" ] && [ -d "$SERVERS_ROOT" ]; then
     rm -rf "$SERVERS_ROOT"
   fi
