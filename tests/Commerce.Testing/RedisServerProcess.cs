@@ -38,13 +38,13 @@ public sealed class RedisServerProcess : IAsyncDisposable
         var executable = FindExecutable();
         if (executable is null)
         {
-            const string message = "redis-server is not installed (eng/servers.sh installs it).";
+            const string Message = "redis-server is not installed (eng/servers.sh installs it).";
             if (TestServers.IsCi)
             {
-                Assert.Fail(message + " Under CI a missing server is a failure.");
+                Assert.Fail(Message + " Under CI a missing server is a failure.");
             }
 
-            Assert.Skip(message);
+            Assert.Skip(Message);
         }
 
         var directory = Directory.CreateTempSubdirectory("commerce-redis-").FullName;

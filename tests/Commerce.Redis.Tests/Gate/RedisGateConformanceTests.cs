@@ -14,7 +14,7 @@ namespace Commerce.Redis.Tests.Gate;
 /// </summary>
 public sealed class RedisGateConformanceTests : InventoryStoreConformance
 {
-    protected override int PropertyIterations => 20;
+    protected override int PropertyIterations => 10;
 
     protected override async ValueTask<IInventoryStore> CreateStoreAsync(TimeProvider timeProvider)
     {
