@@ -3,6 +3,8 @@
 #   benchmarks/run.sh [load] [load-test args]   durable throwaway PostgreSQL on 127.0.0.1; engine vs pgbench; server stopped on exit
 #   benchmarks/run.sh micro [BenchmarkDotNet args]   in-memory BenchmarkDotNet suite (default: --filter '*')
 #   benchmarks/run.sh ordering [args]   durable throwaway PostgreSQL; order transitions with the relay running vs pgbench
+#   benchmarks/run.sh redis [--duration 5] [--clients 64] [--pipeline 16]   throwaway Redis + durable PostgreSQL; the Redis
+#                                       store and the hot-SKU gate vs redis-benchmark running the same Lua (EVALSHA)
 # ./build.sh bench [...] runs this script with the same arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +12,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 mode=load
 case "${1:-}" in
-  micro|load|ordering) mode="$1"; shift ;;
+  micro|load|ordering|redis) mode="$1"; shift ;;
 esac
 
 case "$mode" in
@@ -19,6 +21,15 @@ case "$mode" in
     [ $# -gt 0 ] || set -- --filter '*'
     cd benchmarks/Commerce.Benchmarks
     exec dotnet run -c Release --no-build -- "$@"
+    ;;
+  redis)
+    dotnet build benchmarks/Commerce.LoadTests -c Release
+    . eng/servers.sh
+    trap stop_servers EXIT
+    trap 'exit 130' INT TERM
+    start_redis
+    start_postgres durable
+    dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- redis "$@"
     ;;
   load|ordering)
     dotnet build benchmarks/Commerce.LoadTests -c Release
