@@ -25,6 +25,7 @@ case "$mode" in
   redis)
     dotnet build benchmarks/Commerce.LoadTests -c Release
     . eng/servers.sh
+    servers_root >/dev/null # one temporary folder for both servers, removed by stop_servers
     trap stop_servers EXIT
     trap 'exit 130' INT TERM
     start_redis
