@@ -82,7 +82,7 @@ internal sealed class RedisTokenBucket
         {
             return Parse(_database.ScriptEvaluate(Script, keys, Arguments(permits)));
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             return Unavailable();
         }
@@ -94,23 +94,11 @@ internal sealed class RedisTokenBucket
         {
             return Parse(await _database.ScriptEvaluateAsync(Script, keys, Arguments(permits)).ConfigureAwait(false));
         }
-        catch (Exception ex) when (IsUnavailable(ex))
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             return Unavailable();
         }
     }
-
-    /// <summary>Whether an exception means Redis could not answer (as opposed to a bug, which propagates).</summary>
-    internal static bool IsUnavailable(Exception exception) => exception switch
-    {
-        RedisConnectionException or RedisTimeoutException => true,
-        RedisServerException server => server.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
-            || server.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
-            || server.Message.StartsWith("LOADING", StringComparison.Ordinal)
-            || server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
-            || server.Message.StartsWith("READONLY", StringComparison.Ordinal),
-        _ => false,
-    };
 
     private RedisValue[] Arguments(int permits)
     {
