@@ -3,9 +3,12 @@ using Microsoft.Extensions.Hosting;
 namespace Commerce.Redis.Streams;
 
 /// <summary>Runs a <see cref="RedisStreamConsumer"/> for the host's lifetime; stopping the host stops it gracefully.</summary>
-internal sealed class RedisStreamConsumerService(RedisStreamConsumer consumer) : BackgroundService
+/// <param name="createConsumer">Builds the consumer once the host has started, so that a slow first connection to Redis does not hold up start-up.</param>
+internal sealed class RedisStreamConsumerService(Func<RedisStreamConsumer> createConsumer) : BackgroundService
 {
-    public RedisStreamConsumer Consumer => consumer;
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => consumer.RunAsync(stoppingToken);
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        await createConsumer().RunAsync(stoppingToken).ConfigureAwait(false);
+    }
 }

@@ -59,7 +59,7 @@ public static class RedisStreamsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisStreamConsumerOptions>, ConsumerRules>());
         options.ValidateOnStart();
         services.TryAddSingleton<THandler>();
-        services.AddSingleton<IHostedService>(sp => new RedisStreamConsumerService(new RedisStreamConsumer(
+        services.AddSingleton<IHostedService>(sp => new RedisStreamConsumerService(() => new RedisStreamConsumer(
             sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(),
             sp.GetRequiredService<IOptionsMonitor<RedisStreamConsumerOptions>>().Get(name),
             sp.GetRequiredService<THandler>(),

@@ -68,7 +68,7 @@ public sealed class RedisTokenBucketProperties
             }
         });
 
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(100), property);
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(50), property);
     }
 
     /// <summary>The bucket the script keeps, in the same double arithmetic: state changes only when permits are taken.</summary>
