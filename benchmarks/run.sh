@@ -3,6 +3,7 @@
 #   benchmarks/run.sh [load] [load-test args]   durable throwaway PostgreSQL on 127.0.0.1; engine vs pgbench; server stopped on exit
 #   benchmarks/run.sh micro [BenchmarkDotNet args]   in-memory BenchmarkDotNet suite (default: --filter '*')
 #   benchmarks/run.sh ordering [args]   durable throwaway PostgreSQL; order transitions with the relay running vs pgbench
+#   benchmarks/run.sh ratelimit [args]   throwaway Redis; Redis rate limiter acquisitions/s vs redis-benchmark running its Lua
 # ./build.sh bench [...] runs this script with the same arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 mode=load
 case "${1:-}" in
-  micro|load|ordering) mode="$1"; shift ;;
+  micro|load|ordering|ratelimit) mode="$1"; shift ;;
 esac
 
 case "$mode" in
@@ -19,6 +20,18 @@ case "$mode" in
     [ $# -gt 0 ] || set -- --filter '*'
     cd benchmarks/Commerce.Benchmarks
     exec dotnet run -c Release --no-build -- "$@"
+    ;;
+  ratelimit)
+    dotnet build benchmarks/Commerce.LoadTests -c Release
+    . eng/servers.sh
+    trap stop_servers EXIT
+    trap 'exit 130' INT TERM
+    start_redis
+    case " $* " in
+      *" --output "*) ;;
+      *) mkdir -p benchmarks/artifacts; set -- "$@" --output benchmarks/artifacts/ratelimit-results.md ;;
+    esac
+    dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- ratelimit --redis "$COMMERCE_TEST_REDIS" "$@"
     ;;
   load|ordering)
     dotnet build benchmarks/Commerce.LoadTests -c Release
