@@ -5,6 +5,7 @@
 #   benchmarks/run.sh ordering [args]   durable throwaway PostgreSQL; order transitions with the relay running vs pgbench
 #   benchmarks/run.sh redis [--duration 5] [--clients 64] [--pipeline 16]   throwaway Redis + durable PostgreSQL; the Redis
 #                                       store and the hot-SKU gate vs redis-benchmark running the same Lua (EVALSHA)
+#   benchmarks/run.sh ratelimit [args]   throwaway Redis; Redis rate limiter acquisitions/s vs redis-benchmark running its Lua
 # ./build.sh bench [...] runs this script with the same arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 mode=load
 case "${1:-}" in
-  micro|load|ordering|redis) mode="$1"; shift ;;
+  micro|load|ordering|redis|ratelimit) mode="$1"; shift ;;
 esac
 
 case "$mode" in
@@ -31,6 +32,18 @@ case "$mode" in
     start_redis
     start_postgres durable
     dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- redis "$@"
+    ;;
+  ratelimit)
+    dotnet build benchmarks/Commerce.LoadTests -c Release
+    . eng/servers.sh
+    trap stop_servers EXIT
+    trap 'exit 130' INT TERM
+    start_redis
+    case " $* " in
+      *" --output "*) ;;
+      *) mkdir -p benchmarks/artifacts; set -- "$@" --output benchmarks/artifacts/ratelimit-results.md ;;
+    esac
+    dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- ratelimit --redis "$COMMERCE_TEST_REDIS" "$@"
     ;;
   load|ordering)
     dotnet build benchmarks/Commerce.LoadTests -c Release

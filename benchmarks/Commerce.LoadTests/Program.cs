@@ -23,6 +23,11 @@ public static class Program
             return await Redis.RedisLoadRun.MainAsync(args[1..]);
         }
 
+        if (args is ["ratelimit", ..])
+        {
+            return await RateLimiting.RateLimiterLoad.MainAsync(args[1..]);
+        }
+
         if (args is ["payments", ..])
         {
             return await Payments.PaymentsLoadRun.MainAsync(args[1..]);
