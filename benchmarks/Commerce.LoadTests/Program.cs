@@ -28,6 +28,11 @@ public static class Program
             return await RateLimiting.RateLimiterLoad.MainAsync(args[1..]);
         }
 
+        if (args is ["checkout", ..])
+        {
+            return await Checkout.CheckoutLoad.MainAsync(args[1..]);
+        }
+
         if (args is ["payments", ..])
         {
             return await Payments.PaymentsLoadRun.MainAsync(args[1..]);
