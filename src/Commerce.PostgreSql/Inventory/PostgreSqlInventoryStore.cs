@@ -31,7 +31,7 @@ public sealed partial class PostgreSqlInventoryStore : IInventoryStore, IAsyncDi
         _dataSource = dataSource;
         _options = options ?? new PostgreSqlInventoryOptions();
         _sql = new Sql(_options.Schema);
-        _batcher = new ReservationBatcher(this, _options.MaxBatchSize, _options.MaxConcurrentBatches);
+        _batcher = new ReservationBatcher(ExecuteBatchAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
         Outbox = new PostgreSqlOutbox(dataSource, _options.Schema, "inventory_outbox", timeProvider);
     }
 
