@@ -24,12 +24,21 @@ public static class CheckoutSagas
     /// <summary>The payments idempotency key of the authorization.</summary>
     public static IdempotencyKey AuthorizeKey(CheckoutSaga saga) => Key(saga, "authorize");
 
-    /// <summary>The payments idempotency key of the void on compensation.</summary>
-    public static IdempotencyKey VoidKey(CheckoutSaga saga) => Key(saga, "void");
+    /// <summary>
+    /// The payments idempotency key of the void on compensation, at the saga's version: drivers at one version share it,
+    /// and a retry after a refused void (a new version) gets a new one. Voiding twice is harmless (a voided payment
+    /// refuses a second void).
+    /// </summary>
+    public static IdempotencyKey VoidKey(CheckoutSaga saga) => Key(saga, "void:v", saga.Version);
 
-    /// <summary>The payments idempotency key of the capture: the full capture, or one seller's share (on-shipment mode).</summary>
+    /// <summary>
+    /// The payments idempotency key of a capture. The full, final capture (immediate mode) is keyed by the saga's
+    /// version like <see cref="VoidKey"/> (a final capture closes the authorization, so a second one is refused). A
+    /// seller's share (on-shipment mode) is keyed by the seller alone: shares are partial captures, so a second key
+    /// for the same share could capture it twice.
+    /// </summary>
     public static IdempotencyKey CaptureKey(CheckoutSaga saga, SellerId? seller = null) =>
-        seller is { } s ? new IdempotencyKey(string.Concat(Require(saga).Id.Value, ":capture:", s.Value)) : Key(saga, "capture");
+        seller is { } s ? new IdempotencyKey(string.Concat(Require(saga).Id.Value, ":capture:", s.Value)) : Key(saga, "capture:v", saga.Version);
 
     /// <summary>The inventory idempotency key of putting a SKU's committed units back on hand (a composing store's undo of a commit).</summary>
     public static IdempotencyKey RestockKey(CheckoutSaga saga, Sku sku) =>
@@ -93,6 +102,9 @@ public static class CheckoutSagas
     }
 
     private static IdempotencyKey Key(CheckoutSaga saga, string step) => new(string.Concat(Require(saga).Id.Value, ":", step));
+
+    private static IdempotencyKey Key(CheckoutSaga saga, string step, long version) =>
+        new(string.Concat(Require(saga).Id.Value, ":", step, version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     private static CheckoutSaga Require(CheckoutSaga saga)
     {
