@@ -38,6 +38,9 @@ public sealed partial class PostgreSqlInventoryStore : IInventoryStore, IAsyncDi
     /// <summary>The outbox the store writes its events to.</summary>
     public IOutboxStore Outbox { get; }
 
+    /// <summary>The database; the checkout store writes its sagas beside the stock.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     /// <summary>Creates the schema, tables and functions if they are missing, or brings them up to date.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>
         SchemaMigrator.MigrateAsync(_dataSource, SchemaMigrator.LoadScript("inventory"), _options.Schema, cancellationToken);
