@@ -3,6 +3,7 @@
 #   benchmarks/run.sh [load] [load-test args]   durable throwaway PostgreSQL on 127.0.0.1; engine vs pgbench; server stopped on exit
 #   benchmarks/run.sh micro [BenchmarkDotNet args]   in-memory BenchmarkDotNet suite (default: --filter '*')
 #   benchmarks/run.sh ordering [args]   durable throwaway PostgreSQL; order transitions with the relay running vs pgbench
+#   benchmarks/run.sh checkout-postgres [args]   durable throwaway PostgreSQL; checkouts (every store on PostgreSQL) vs pgbench
 # ./build.sh bench [...] runs this script with the same arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 mode=load
 case "${1:-}" in
-  micro|load|ordering) mode="$1"; shift ;;
+  micro|load|ordering|checkout-postgres) mode="$1"; shift ;;
 esac
 
 case "$mode" in
@@ -20,9 +21,9 @@ case "$mode" in
     cd benchmarks/Commerce.Benchmarks
     exec dotnet run -c Release --no-build -- "$@"
     ;;
-  load|ordering)
+  load|ordering|checkout-postgres)
     dotnet build benchmarks/Commerce.LoadTests -c Release
-    if [ "$mode" = ordering ]; then set -- ordering "$@"; fi
+    if [ "$mode" != load ]; then set -- "$mode" "$@"; fi
     case " $* " in
       *" --help "*|*" -h "*|*" --print-script "*)
         exec dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- "$@" ;;
@@ -41,7 +42,7 @@ case "$mode" in
     start_postgres durable
     case " $* " in
       *" --output "*) ;;
-      *) mkdir -p benchmarks/artifacts; set -- "$@" --output "benchmarks/artifacts/$([ "$mode" = ordering ] && echo ordering || echo load)-results.md" ;;
+      *) mkdir -p benchmarks/artifacts; set -- "$@" --output "benchmarks/artifacts/$([ "$mode" = load ] && echo load || echo "$mode")-results.md" ;;
     esac
     dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- "$@"
     ;;
