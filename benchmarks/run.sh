@@ -6,6 +6,7 @@
 #   benchmarks/run.sh redis [--duration 5] [--clients 64] [--pipeline 16]   throwaway Redis + durable PostgreSQL; the Redis
 #                                       store and the hot-SKU gate vs redis-benchmark running the same Lua (EVALSHA)
 #   benchmarks/run.sh ratelimit [args]   throwaway Redis; Redis rate limiter acquisitions/s vs redis-benchmark running its Lua
+#   benchmarks/run.sh checkout-postgres [args]   durable throwaway PostgreSQL; checkouts (every store on PostgreSQL) vs pgbench
 # ./build.sh bench [...] runs this script with the same arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 mode=load
 case "${1:-}" in
-  micro|load|ordering|redis|ratelimit) mode="$1"; shift ;;
+  micro|load|ordering|redis|ratelimit|checkout-postgres) mode="$1"; shift ;;
 esac
 
 case "$mode" in
@@ -45,9 +46,9 @@ case "$mode" in
     esac
     dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- ratelimit --redis "$COMMERCE_TEST_REDIS" "$@"
     ;;
-  load|ordering)
+  load|ordering|checkout-postgres)
     dotnet build benchmarks/Commerce.LoadTests -c Release
-    if [ "$mode" = ordering ]; then set -- ordering "$@"; fi
+    if [ "$mode" != load ]; then set -- "$mode" "$@"; fi
     case " $* " in
       *" --help "*|*" -h "*|*" --print-script "*)
         exec dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- "$@" ;;
@@ -66,7 +67,7 @@ case "$mode" in
     start_postgres durable
     case " $* " in
       *" --output "*) ;;
-      *) mkdir -p benchmarks/artifacts; set -- "$@" --output "benchmarks/artifacts/$([ "$mode" = ordering ] && echo ordering || echo load)-results.md" ;;
+      *) mkdir -p benchmarks/artifacts; set -- "$@" --output "benchmarks/artifacts/$([ "$mode" = load ] && echo load || echo "$mode")-results.md" ;;
     esac
     dotnet run --project benchmarks/Commerce.LoadTests -c Release --no-build -- "$@"
     ;;

@@ -38,6 +38,11 @@ public static class Program
             return await Payments.PaymentsLoadRun.MainAsync(args[1..]);
         }
 
+        if (args is ["checkout-postgres", ..])
+        {
+            return await Checkout.CheckoutLoadRun.MainAsync(args[1..]);
+        }
+
         LoadOptions options;
         try
         {

@@ -9,7 +9,7 @@ public sealed partial class InventoryService
 {
     private const int MaxReasonLength = 200;
 
-    private ReservationCommand ValidateReservation(ReservationRequest request)
+    internal ReservationCommand ValidateReservation(ReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         RequireId(request.Id.IsEmpty, nameof(request.Id));

@@ -13,7 +13,7 @@ public sealed partial class OrderService
     private const int MaxTrackingNumberLength = 100;
 
     /// <summary>Checks a command and returns the fingerprint of its body; throws, having touched nothing, when it is invalid.</summary>
-    private Guid Validate(OrderCommand command)
+    internal Guid Validate(OrderCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         RequireId(command.OrderId.IsEmpty, nameof(command.OrderId));

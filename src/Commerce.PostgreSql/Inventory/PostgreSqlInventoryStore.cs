@@ -31,12 +31,15 @@ public sealed partial class PostgreSqlInventoryStore : IInventoryStore, IAsyncDi
         _dataSource = dataSource;
         _options = options ?? new PostgreSqlInventoryOptions();
         _sql = new Sql(_options.Schema);
-        _batcher = new ReservationBatcher(this, _options.MaxBatchSize, _options.MaxConcurrentBatches);
+        _batcher = new ReservationBatcher(ExecuteBatchAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
         Outbox = new PostgreSqlOutbox(dataSource, _options.Schema, "inventory_outbox", timeProvider);
     }
 
     /// <summary>The outbox the store writes its events to.</summary>
     public IOutboxStore Outbox { get; }
+
+    /// <summary>The database; the checkout store writes its sagas beside the stock.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
 
     /// <summary>Creates the schema, tables and functions if they are missing, or brings them up to date.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>

@@ -26,7 +26,7 @@ namespace Commerce.PostgreSql.Inventory;
 /// </remarks>
 internal sealed class ReservationBatcher : IAsyncDisposable
 {
-    private readonly PostgreSqlInventoryStore _store;
+    private readonly Func<IReadOnlyList<Pending>, CancellationToken, Task> _execute;
     private readonly int _maxBatchSize;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Task[] _workers;
@@ -38,9 +38,12 @@ internal sealed class ReservationBatcher : IAsyncDisposable
     private readonly List<Pending> _parked = [];
     private readonly Dictionary<(Sku, LocationId), int> _wanted = [];
 
-    public ReservationBatcher(PostgreSqlInventoryStore store, int maxBatchSize, int workers)
+    /// <param name="execute">Runs one batch as one database call and completes every request in it.</param>
+    /// <param name="maxBatchSize">The most requests in one batch.</param>
+    /// <param name="workers">How many batches may be in flight at once.</param>
+    public ReservationBatcher(Func<IReadOnlyList<Pending>, CancellationToken, Task> execute, int maxBatchSize, int workers)
     {
-        _store = store;
+        _execute = execute;
         _maxBatchSize = maxBatchSize;
         _workers = new Task[workers];
         for (var i = 0; i < workers; i++)
@@ -50,10 +53,13 @@ internal sealed class ReservationBatcher : IAsyncDisposable
         }
     }
 
-    public ValueTask<ReservationResult> ReserveAsync(ReservationCommand command, CancellationToken cancellationToken)
+    public ValueTask<ReservationResult> ReserveAsync(ReservationCommand command, CancellationToken cancellationToken) =>
+        EnqueueAsync(new Pending(command), cancellationToken);
+
+    /// <summary>Queues a request (a reservation, or a subclass carrying more work for the same call) and waits for its batch.</summary>
+    public ValueTask<ReservationResult> EnqueueAsync(Pending pending, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = new Pending(command);
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(pending), this);
 
         // Once queued the request runs to completion; a cancelled caller stops waiting and can replay the id later.
@@ -113,7 +119,7 @@ internal sealed class ReservationBatcher : IAsyncDisposable
             {
                 try
                 {
-                    await _store.ExecuteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    await _execute(batch, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -238,7 +244,8 @@ internal sealed class ReservationBatcher : IAsyncDisposable
         }
     }
 
-    internal sealed class Pending(ReservationCommand command)
+    /// <summary>A queued request. Subclasses carry more work to do in the same call (a checkout's order and saga).</summary>
+    internal class Pending(ReservationCommand command)
     {
         public ReservationCommand Command { get; } = command;
 

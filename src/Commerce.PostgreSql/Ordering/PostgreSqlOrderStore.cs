@@ -47,6 +47,9 @@ public sealed class PostgreSqlOrderStore : IOrderStore
     /// <summary>The outbox the store writes its events to.</summary>
     public IOutboxStore Outbox { get; }
 
+    /// <summary>The database (the checkout store checks it shares it).</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
     /// <summary>Creates the schema, tables and functions if they are missing, or brings them up to date.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>
         SchemaMigrator.MigrateAsync(_dataSource, SchemaMigrator.LoadScript("ordering"), _options.Schema, cancellationToken);
