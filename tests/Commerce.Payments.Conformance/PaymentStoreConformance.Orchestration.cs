@@ -87,7 +87,7 @@ public abstract partial class PaymentStoreConformance
         await AssertCodeAsync(PaymentErrorCodes.PaymentExists, async () =>
             await Payments.AuthorizeAsync(new AuthorizePaymentRequest(id, second, Usd(500), "tok_visa"), default));
 
-        Assert.Null(await Store.GetKeyAsync(second.Value, default));
+        Assert.Null(await Keys.GetKeyAsync(second.Value, default));
         Assert.Equal(1, Alpha.Authorizations);
     }
 
@@ -98,7 +98,7 @@ public abstract partial class PaymentStoreConformance
         var key = NewKey();
         await AssertCodeAsync(PaymentErrorCodes.CaptureExceedsAuthorized, async () =>
             await Payments.CaptureAsync(new CapturePaymentRequest(id, key, Usd(1001)), default));
-        Assert.Null(await Store.GetKeyAsync(key.Value, default));
+        Assert.Null(await Keys.GetKeyAsync(key.Value, default));
         await Payments.CaptureAsync(new CapturePaymentRequest(id, NewKey(), Usd(600)), default);
         await AssertCodeAsync(PaymentErrorCodes.CaptureExceedsAuthorized, async () =>
             await Payments.CaptureAsync(new CapturePaymentRequest(id, NewKey(), Usd(401)), default));
@@ -157,7 +157,7 @@ public abstract partial class PaymentStoreConformance
             await Payments.RefundAsync(new RefundPaymentRequest(authorized, key, Usd(0)), default));
 
         Assert.Null(await Store.GetAsync(id, default));
-        Assert.Null(await Store.GetKeyAsync(key.Value, default));
+        Assert.Null(await Keys.GetKeyAsync(key.Value, default));
         Assert.Equal(before, await Store.GetAsync(authorized, default));
         Assert.Equal(1, Alpha.Authorizations);
     }

@@ -34,7 +34,8 @@ public abstract partial class PaymentStoreConformance
 
         Assert.True(retried.Succeeded);
         Assert.Equal(PaymentStatus.Authorized, retried.Payment.Status);
-        Assert.Equal(point == CrashPoint.AfterWrite && write == 2, retried.IsReplay);
+        // With keys kept apart, the key's result was never saved: the retry finds the settled attempt in the payments.
+        Assert.Equal(point == CrashPoint.AfterWrite && write == 2 && KeysWithPayments, retried.IsReplay);
         Assert.True(replay.IsReplay);
         Assert.Equal(1, Alpha.Authorizations);
         Assert.Equal(1, Alpha.AuthorizationsFor(PaymentReference.Format(request.PaymentId, 1)));
@@ -238,7 +239,7 @@ public abstract partial class PaymentStoreConformance
         Assert.Equal(99, outcomes.Count(o => o is "replay" or "in_progress"));
         Assert.Equal(1, Alpha.Authorizations);
         Assert.Equal(1, Alpha.Calls);
-        var key = await Store.GetKeyAsync(request.IdempotencyKey.Value, default);
+        var key = await Keys.GetKeyAsync(request.IdempotencyKey.Value, default);
         Assert.Equal(IdempotencyState.Completed, key!.State);
     }
 

@@ -1,5 +1,4 @@
 using Commerce.Payments.Events;
-using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Storage;
 
@@ -7,17 +6,6 @@ namespace Commerce.Payments.Conformance;
 
 public abstract partial class PaymentStoreConformance
 {
-    private IdempotencyRecord KeyRecord(string key, string fingerprint = "fp-1", TimeSpan? lease = null) => new()
-    {
-        Key = key,
-        Operation = PaymentOperation.Authorize,
-        Fingerprint = fingerprint,
-        PaymentId = new PaymentId("pay-key"),
-        State = IdempotencyState.InProgress,
-        LeaseExpiresAt = Time.GetUtcNow() + (lease ?? TimeSpan.FromSeconds(30)),
-        CreatedAt = Time.GetUtcNow(),
-    };
-
     private Payment NewPayment(PaymentId id, long amount = 1000)
     {
         var now = Time.GetUtcNow();
@@ -39,65 +27,6 @@ public abstract partial class PaymentStoreConformance
                 },
             ],
         };
-    }
-
-    [Fact]
-    public async Task A_new_key_is_claimed_and_a_second_claim_sees_it_in_progress()
-    {
-        var first = await Store.ClaimKeyAsync(KeyRecord("k1"), Time.GetUtcNow(), default);
-        var second = await Store.ClaimKeyAsync(KeyRecord("k1"), Time.GetUtcNow(), default);
-
-        Assert.Equal(IdempotencyClaimStatus.Claimed, first.Status);
-        Assert.Equal(IdempotencyClaimStatus.InProgress, second.Status);
-    }
-
-    [Fact]
-    public async Task A_key_claimed_with_another_fingerprint_is_a_mismatch()
-    {
-        await Store.ClaimKeyAsync(KeyRecord("k2", "fp-a"), Time.GetUtcNow(), default);
-        var claim = await Store.ClaimKeyAsync(KeyRecord("k2", "fp-b"), Time.GetUtcNow(), default);
-
-        Assert.Equal(IdempotencyClaimStatus.FingerprintMismatch, claim.Status);
-    }
-
-    [Fact]
-    public async Task An_expired_lease_or_an_open_key_is_resumed_and_a_forgotten_key_starts_afresh()
-    {
-        await Store.ClaimKeyAsync(KeyRecord("k3"), Time.GetUtcNow(), default);
-        PassTime(TimeSpan.FromSeconds(31));
-        var afterLease = await Store.ClaimKeyAsync(KeyRecord("k3"), Time.GetUtcNow(), default);
-        await Store.ReleaseKeyAsync("k3", forget: false, default);
-        var afterRelease = await Store.ClaimKeyAsync(KeyRecord("k3"), Time.GetUtcNow(), default);
-        await Store.ReleaseKeyAsync("k3", forget: true, default);
-        var afterForget = await Store.ClaimKeyAsync(KeyRecord("k3"), Time.GetUtcNow(), default);
-
-        Assert.Equal(IdempotencyClaimStatus.Resumed, afterLease.Status);
-        Assert.Equal(IdempotencyClaimStatus.Resumed, afterRelease.Status);
-        Assert.Equal(IdempotencyClaimStatus.Claimed, afterForget.Status);
-    }
-
-    [Fact]
-    public async Task A_completed_key_returns_its_result()
-    {
-        await Store.ClaimKeyAsync(KeyRecord("k4"), Time.GetUtcNow(), default);
-        var result = new StoredPaymentResult(PaymentOutcome.Declined, PaymentStatus.Failed, 1, "card_declined", "no");
-        await Store.SaveKeyAsync(KeyRecord("k4") with { State = IdempotencyState.Completed, Result = result, AttemptNumber = 1 }, default);
-
-        var claim = await Store.ClaimKeyAsync(KeyRecord("k4"), Time.GetUtcNow(), default);
-
-        Assert.Equal(IdempotencyClaimStatus.Completed, claim.Status);
-        Assert.Equal(result, claim.Record.Result);
-        Assert.Equal(1, claim.Record.AttemptNumber);
-    }
-
-    [Fact]
-    public async Task Concurrent_claims_of_one_key_yield_exactly_one_holder()
-    {
-        var claims = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ =>
-            Task.Run(async () => await Store.ClaimKeyAsync(KeyRecord("k5"), Time.GetUtcNow(), default))));
-
-        Assert.Equal(1, claims.Count(c => c.Status == IdempotencyClaimStatus.Claimed));
-        Assert.Equal(99, claims.Count(c => c.Status == IdempotencyClaimStatus.InProgress));
     }
 
     [Fact]
@@ -269,23 +198,5 @@ public abstract partial class PaymentStoreConformance
         Assert.Equal(id.Value, message.Event.StreamId);
         var payload = System.Text.Json.JsonSerializer.Deserialize(message.Event.Payload.Span, PaymentsJsonContext.Default.PaymentEvent);
         Assert.Equal(envelope.Payload, payload);
-    }
-
-    [Fact]
-    public async Task Old_keys_that_nobody_holds_are_reaped()
-    {
-        await Store.ClaimKeyAsync(KeyRecord("old-open"), Time.GetUtcNow(), default);
-        await Store.ReleaseKeyAsync("old-open", forget: false, default);
-        await Store.ClaimKeyAsync(KeyRecord("old-held", lease: TimeSpan.FromDays(3)), Time.GetUtcNow(), default);
-        PassTime(TimeSpan.FromDays(2));
-        await Store.ClaimKeyAsync(KeyRecord("young"), Time.GetUtcNow(), default);
-        await Store.ReleaseKeyAsync("young", forget: false, default);
-
-        var reaped = await Store.ReapKeysAsync(Time.GetUtcNow() - TimeSpan.FromDays(1), 100, default);
-
-        Assert.Equal(1, reaped);
-        Assert.Null(await Store.GetKeyAsync("old-open", default));
-        Assert.NotNull(await Store.GetKeyAsync("old-held", default));
-        Assert.NotNull(await Store.GetKeyAsync("young", default));
     }
 }

@@ -1,3 +1,4 @@
+using Commerce.Payments.Idempotency;
 using Commerce.Payments.Providers;
 using Commerce.Payments.Providers.Simulated;
 using Commerce.Payments.Routing;
@@ -23,6 +24,12 @@ public abstract partial class PaymentStoreConformance : IAsyncLifetime
     /// <summary>The store under test.</summary>
     protected IPaymentStore Store { get; private set; } = null!;
 
+    /// <summary>The key store: <see cref="Store"/> itself, unless <see cref="CreateKeyStoreAsync"/> gives a separate one.</summary>
+    protected IIdempotencyKeyStore Keys { get; private set; } = null!;
+
+    /// <summary>Whether the keys live in the payment store (their results written atomically with the payment).</summary>
+    protected bool KeysWithPayments => ReferenceEquals(Keys, Store);
+
     /// <summary>The first-priority simulated PSP, named <c>alpha</c>.</summary>
     protected SimulatedPaymentProvider Alpha { get; private set; } = null!;
 
@@ -35,6 +42,9 @@ public abstract partial class PaymentStoreConformance : IAsyncLifetime
     /// <summary>Builds a fresh, empty store.</summary>
     protected abstract ValueTask<IPaymentStore> CreateStoreAsync(TimeProvider timeProvider);
 
+    /// <summary>A separate key store to run the orchestrator over; null (the default) keeps the keys in the payment store.</summary>
+    protected virtual ValueTask<IIdempotencyKeyStore?> CreateKeyStoreAsync(TimeProvider timeProvider) => new((IIdempotencyKeyStore?)null);
+
     /// <summary>Registers something to dispose after the test.</summary>
     protected void RegisterForDispose(IAsyncDisposable disposable) => _disposables.Add(disposable);
 
@@ -42,6 +52,7 @@ public abstract partial class PaymentStoreConformance : IAsyncLifetime
     public virtual async ValueTask InitializeAsync()
     {
         Store = await CreateStoreAsync(Time);
+        Keys = await CreateKeyStoreAsync(Time) ?? (IIdempotencyKeyStore)Store;
         Alpha = new SimulatedPaymentProvider(new SimulatedPaymentProviderOptions { Seed = 7 }, Time);
         Payments = CreateService(Store, ("alpha", Alpha, 0));
     }
@@ -61,10 +72,19 @@ public abstract partial class PaymentStoreConformance : IAsyncLifetime
     protected PaymentService CreateService(IPaymentStore store, params (string Name, IPaymentProvider Provider, int Priority)[] providers) =>
         CreateService(store, new PaymentsOptions(), [], providers);
 
+    /// <summary>A service over <see cref="Store"/> with its keys in <paramref name="keys"/>.</summary>
+    protected PaymentService CreateServiceWithKeys(IIdempotencyKeyStore keys, params (string Name, IPaymentProvider Provider, int Priority)[] providers) =>
+        CreateService(Store, new PaymentsOptions(), [], providers, keys);
+
     /// <summary>A service with options and webhook parsers.</summary>
     protected PaymentService CreateService(
         IPaymentStore store, PaymentsOptions options, IEnumerable<KeyValuePair<string, IPaymentWebhookParser>> parsers,
-        params (string Name, IPaymentProvider Provider, int Priority)[] providers)
+        params (string Name, IPaymentProvider Provider, int Priority)[] providers) =>
+        CreateService(store, options, parsers, providers, null);
+
+    private PaymentService CreateService(
+        IPaymentStore store, PaymentsOptions options, IEnumerable<KeyValuePair<string, IPaymentWebhookParser>> parsers,
+        (string Name, IPaymentProvider Provider, int Priority)[] providers, IIdempotencyKeyStore? keys)
     {
         var routed = providers.Select(p => new RoutedProvider(p.Name, p.Provider, new PaymentProviderOptions
         {
@@ -73,7 +93,9 @@ public abstract partial class PaymentStoreConformance : IAsyncLifetime
             CircuitMinimumThroughput = 1_000_000,
             ResolveBaseDelay = TimeSpan.FromSeconds(5),
         }, Time));
-        return new PaymentService(store, new PaymentProviderRegistry(routed, parsers), Options.Create(options), Time);
+        // A wrapper of the store (the crashing one) keeps the keys with it, as the store would.
+        keys ??= KeysWithPayments ? store as IIdempotencyKeyStore : Keys;
+        return new PaymentService(store, new PaymentProviderRegistry(routed, parsers), Options.Create(options), Time, keys: keys);
     }
 
     /// <summary>A fresh payment id, unique within the test.</summary>

@@ -21,9 +21,14 @@ public enum CrashPoint
     AfterWrite,
 }
 
-/// <summary>A store that "crashes" (throws) at a chosen write, to test recovery between any two steps.</summary>
-public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore
+/// <summary>
+/// A store that "crashes" (throws) at a chosen write, to test recovery between any two steps. It holds keys when the
+/// store it wraps does.
+/// </summary>
+public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore, IIdempotencyKeyStore
 {
+    private IIdempotencyKeyStore InnerKeys => inner as IIdempotencyKeyStore ?? throw new InvalidOperationException("The wrapped store holds no keys.");
+
     private int _writes;
 
     /// <summary>The 1-based write that crashes; 0 for none.</summary>
@@ -55,16 +60,16 @@ public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore
 
     /// <inheritdoc />
     public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken) =>
-        inner.ClaimKeyAsync(candidate, now, cancellationToken);
+        InnerKeys.ClaimKeyAsync(candidate, now, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken) => inner.ReleaseKeyAsync(key, forget, cancellationToken);
+    public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken) => InnerKeys.ReleaseKeyAsync(key, forget, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken) => inner.SaveKeyAsync(record, cancellationToken);
+    public ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken) => InnerKeys.SaveKeyAsync(record, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IdempotencyRecord?> GetKeyAsync(string key, CancellationToken cancellationToken) => inner.GetKeyAsync(key, cancellationToken);
+    public ValueTask<IdempotencyRecord?> GetKeyAsync(string key, CancellationToken cancellationToken) => InnerKeys.GetKeyAsync(key, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken) => inner.GetAsync(paymentId, cancellationToken);
@@ -97,7 +102,7 @@ public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore
 
     /// <inheritdoc />
     public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken) =>
-        inner.ReapKeysAsync(createdBefore, maxCount, cancellationToken);
+        InnerKeys.ReapKeysAsync(createdBefore, maxCount, cancellationToken);
 }
 
 /// <summary>Stands for the process dying.</summary>

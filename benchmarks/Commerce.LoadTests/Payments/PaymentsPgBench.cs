@@ -21,25 +21,25 @@ internal static class PaymentsPgBench
             \set n :n + 1
             SELECT * FROM {s}.payment_claim_key(now(), {authorizeKey}, 0::smallint, '{Fingerprint}', {id}, 0::smallint, now() + interval '30 seconds', NULL, now());
             {Read(s, id)}
-            {Write(s, id, expected: 1, status: 0, authorized: 0, captured: 0, attempts: Attempts(id, authorize: 0, capture: null), journal: false,
-                event_: null, key: Key(authorizeKey, id, operation: 0, state: 0, attempt: 1, result: null))}
-            {Write(s, id, expected: 2, status: 1, authorized: 2500, captured: 0, attempts: Attempts(id, authorize: 1, capture: null), journal: false,
+            {Write(s, id, expected: 1, status: 0, authorized: 0, captured: 0, attempts: Attempts(id, authorizeKey, authorize: 0, captureKey, capture: null), journal: false,
+                event_: null, key: NoKey)}
+            {Write(s, id, expected: 2, status: 1, authorized: 2500, captured: 0, attempts: Attempts(id, authorizeKey, authorize: 1, captureKey, capture: null), journal: false,
                 event_: Event(id, "authorized", "authorize", 1, 2500, 0), key: Key(authorizeKey, id, operation: 0, state: 2, attempt: 1, result: "0::smallint, 1::smallint, 1"))}
             SELECT * FROM {s}.payment_claim_key(now(), {captureKey}, 1::smallint, '{Fingerprint}', {id}, 0::smallint, now() + interval '30 seconds', NULL, now());
             {Read(s, id)}
-            {Write(s, id, expected: 3, status: 1, authorized: 2500, captured: 0, attempts: Attempts(id, authorize: 1, capture: 0), journal: false,
-                event_: null, key: Key(captureKey, id, operation: 1, state: 0, attempt: 2, result: null))}
-            {Write(s, id, expected: 4, status: 3, authorized: 2500, captured: 2500, attempts: Attempts(id, authorize: 1, capture: 1), journal: true,
+            {Write(s, id, expected: 3, status: 1, authorized: 2500, captured: 0, attempts: Attempts(id, authorizeKey, authorize: 1, captureKey, capture: 0), journal: false,
+                event_: null, key: NoKey)}
+            {Write(s, id, expected: 4, status: 3, authorized: 2500, captured: 2500, attempts: Attempts(id, authorizeKey, authorize: 1, captureKey, capture: 1), journal: true,
                 event_: Event(id, "captured", "capture", 2, 2500, 2500), key: Key(captureKey, id, operation: 1, state: 2, attempt: 2, result: "0::smallint, 3::smallint, 2"))}
 
             """;
     }
 
     private static string Read(string s, string id) => $"""
-        SELECT p.id, p.version, p.status, p.amount_minor, p.currency, p.payment_method, p.order_id, p.split_sellers, p.split_amounts, p.split_bps, p.authorized_minor, p.captured_minor, p.refunded_minor, p.capture_closed, p.created_at, p.updated_at, a.number, a.operation, a.provider, a.amount_minor, a.is_final, a.psp_key, a.status, a.psp_reference, a.failure_code, a.failure_message, a.resolve_tries, a.created_at, a.updated_at FROM {s}.payments p LEFT JOIN {s}.payment_attempts a ON a.payment_id = p.id WHERE p.id = {id} ORDER BY a.number;
+        SELECT p.id, p.version, p.status, p.amount_minor, p.currency, p.payment_method, p.order_id, p.split_sellers, p.split_amounts, p.split_bps, p.authorized_minor, p.captured_minor, p.refunded_minor, p.capture_closed, p.created_at, p.updated_at, a.number, a.operation, a.provider, a.amount_minor, a.is_final, a.psp_key, a.status, a.psp_reference, a.failure_code, a.failure_message, a.resolve_tries, a.created_at, a.updated_at, a.request_key FROM {s}.payments p LEFT JOIN {s}.payment_attempts a ON a.payment_id = p.id WHERE p.id = {id} ORDER BY a.number;
         """;
 
-    /// <summary>One <c>payment_write</c> call (its 60 arguments in the function's order), written as one line: pgbench reads a statement per line.</summary>
+    /// <summary>One <c>payment_write</c> call (its 61 arguments in the function's order), written as one line: pgbench reads a statement per line.</summary>
     private static string Write(string s, string id, int expected, int status, int authorized, int captured, string attempts, bool journal, string? event_, string key)
     {
         var version = expected;
@@ -54,19 +54,23 @@ internal static class PaymentsPgBench
             + $"{authorized}, {captured}, 0, false, now(), now(), {attempts}, {journalArgs}, {eventArgs}, {key}, NULL, NULL, NULL, NULL, NULL);";
     }
 
-    /// <summary>The 13 attempt arrays: the authorization, then the capture when there is one (statuses: 0 pending, 1 succeeded).</summary>
-    private static string Attempts(string id, int authorize, int? capture)
+    /// <summary>
+    /// The 14 attempt arrays (the last: each attempt's request key): the authorization, then the capture when there is
+    /// one (statuses: 0 pending, 1 succeeded).
+    /// </summary>
+    private static string Attempts(string id, string authorizeKey, int authorize, string captureKey, int? capture)
     {
         var reference = authorize == 1 ? $"'sim_' || {id}" : "NULL";
         if (capture is not { } c)
         {
             return $"'{{1}}', '{{0}}', '{{simulated}}', '{{2500}}', '{{f}}', ARRAY[{id} || ':' || '1' || ':' || 'authorize'], '{{{authorize}}}', ARRAY[{reference}], "
-                + "'{NULL}', '{NULL}', '{0}', ARRAY[now()], ARRAY[now()]";
+                + $"'{{NULL}}', '{{NULL}}', '{{0}}', ARRAY[now()], ARRAY[now()], ARRAY[{authorizeKey}]";
         }
 
         var captureReference = c == 1 ? $"'sim_cap_' || {id}" : "NULL";
         return $"'{{1,2}}', '{{0,1}}', '{{simulated,simulated}}', '{{2500,2500}}', '{{f,f}}', ARRAY[{id} || ':' || '1' || ':' || 'authorize', {id} || ':' || '2' || ':' || 'capture'], "
-            + $"'{{{authorize},{c}}}', ARRAY[{reference}, {captureReference}], '{{NULL,NULL}}', '{{NULL,NULL}}', '{{0,0}}', ARRAY[now(), now()], ARRAY[now(), now()]";
+            + $"'{{{authorize},{c}}}', ARRAY[{reference}, {captureReference}], '{{NULL,NULL}}', '{{NULL,NULL}}', '{{0,0}}', ARRAY[now(), now()], ARRAY[now(), now()], "
+            + $"ARRAY[{authorizeKey}, {captureKey}]";
     }
 
     /// <summary>
@@ -76,6 +80,9 @@ internal static class PaymentsPgBench
     private static string Event(string id, string status, string operation, int attempt, int authorized, int captured) =>
         $"'{{\"paymentId\": \"' || {id} || '\", \"orderId\": null, \"status\": \"{status}\", \"attempt\": {attempt}, \"operation\": \"{operation}\", \"provider\": \"simulated\", "
         + $"\"amountMinor\": 2500, \"currency\": \"EUR\", \"authorizedMinor\": {authorized}, \"capturedMinor\": {captured}, \"refundedMinor\": 0, \"failureCode\": null}}'";
+
+    /// <summary>The 13 key arguments of a write that carries no key (the first write of each operation).</summary>
+    private const string NoKey = "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
 
     /// <summary>The 13 key arguments; <paramref name="result"/> is "outcome, status, attempt" once completed.</summary>
     private static string Key(string key, string id, int operation, int state, int attempt, string? result) =>

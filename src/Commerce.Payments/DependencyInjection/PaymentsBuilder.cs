@@ -1,3 +1,4 @@
+using Commerce.Payments.Idempotency;
 using Commerce.Payments.Providers;
 using Commerce.Payments.Providers.Simulated;
 using Commerce.Payments.Routing;
@@ -38,6 +39,17 @@ public sealed class PaymentsBuilder
     {
         ArgumentNullException.ThrowIfNull(storeFactory);
         Services.Replace(ServiceDescriptor.Singleton(storeFactory));
+        return this;
+    }
+
+    /// <summary>
+    /// Keeps callers' idempotency keys in a store of their own instead of the payment store (Redis:
+    /// <c>UseRedisIdempotency</c>). The payment store stays the source of truth; see <see cref="IIdempotencyKeyStore"/>.
+    /// </summary>
+    public PaymentsBuilder UseKeyStore(Func<IServiceProvider, IIdempotencyKeyStore> keyStoreFactory)
+    {
+        ArgumentNullException.ThrowIfNull(keyStoreFactory);
+        Services.Replace(ServiceDescriptor.Singleton(keyStoreFactory));
         return this;
     }
 

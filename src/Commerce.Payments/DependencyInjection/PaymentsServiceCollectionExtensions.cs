@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Commerce.Payments;
 using Commerce.Payments.Diagnostics;
 using Commerce.Payments.Events;
+using Commerce.Payments.Idempotency;
 using Commerce.Payments.InMemory;
 using Commerce.Payments.Recovery;
 using Commerce.Payments.Routing;
@@ -39,6 +40,9 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new PaymentMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IPaymentStore>(static sp => new InMemoryPaymentStore(sp.GetRequiredService<TimeProvider>()));
+        // Keys live with the payments unless a key store is chosen (UseKeyStore, UseRedisIdempotency).
+        services.TryAddSingleton<IIdempotencyKeyStore>(static sp => sp.GetRequiredService<IPaymentStore>() as IIdempotencyKeyStore
+            ?? throw new InvalidOperationException("The payment store does not hold idempotency keys: choose a key store on the payments builder."));
         services.TryAddSingleton(static sp =>
         {
             var timeProvider = sp.GetRequiredService<TimeProvider>();
@@ -69,7 +73,8 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<PaymentsOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<PaymentMetrics>(),
-            sp.GetService<ILogger<PaymentService>>()));
+            sp.GetService<ILogger<PaymentService>>(),
+            sp.GetRequiredService<IIdempotencyKeyStore>()));
         services.AddHostedService<PaymentResolverService>();
         services.AddHostedService<PaymentsOutboxRelayService>();
         return new PaymentsBuilder(services);

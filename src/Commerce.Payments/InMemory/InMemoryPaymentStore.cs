@@ -8,13 +8,13 @@ using Commerce.Payments.Storage;
 namespace Commerce.Payments.InMemory;
 
 /// <summary>
-/// The embedded payment store. Each payment has its own lock, so writes to different payments never contend; keys are
-/// claimed with compare-and-swap. Correct under heavy multithreading; state lives as long as the process.
+/// The embedded payment store, holding the idempotency keys too. Each payment has its own lock, so writes to different
+/// payments never contend; keys are claimed with compare-and-swap. Correct under heavy multithreading; state lives as long as the process.
 /// </summary>
-public sealed class InMemoryPaymentStore : IPaymentStore
+public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
 {
     private readonly ConcurrentDictionary<PaymentId, Entry> _payments = new();
-    private readonly ConcurrentDictionary<string, IdempotencyRecord> _keys = new(StringComparer.Ordinal);
+    private readonly InMemoryIdempotencyKeyStore _keys = new();
     private readonly ConcurrentDictionary<(string Provider, string EventId), WebhookReceipt> _webhooks = new();
     private readonly ConcurrentDictionary<(string Provider, string PspReference), PaymentId> _pspReferences = new();
     private readonly InMemoryOutboxStore _outbox;
@@ -26,72 +26,21 @@ public sealed class InMemoryPaymentStore : IPaymentStore
     public IOutboxStore Outbox => _outbox;
 
     /// <inheritdoc />
-    public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(candidate);
-        while (true)
-        {
-            if (_keys.TryAdd(candidate.Key, candidate))
-            {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.Claimed, candidate));
-            }
-
-            if (!_keys.TryGetValue(candidate.Key, out var existing))
-            {
-                continue;
-            }
-
-            if (!string.Equals(existing.Fingerprint, candidate.Fingerprint, StringComparison.Ordinal))
-            {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.FingerprintMismatch, existing));
-            }
-
-            if (existing.State == IdempotencyState.Completed)
-            {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.Completed, existing));
-            }
-
-            if (existing.State == IdempotencyState.InProgress && existing.LeaseExpiresAt > now)
-            {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.InProgress, existing));
-            }
-
-            var taken = existing with { State = IdempotencyState.InProgress, LeaseExpiresAt = candidate.LeaseExpiresAt };
-            if (_keys.TryUpdate(candidate.Key, taken, existing))
-            {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.Resumed, taken));
-            }
-        }
-    }
+    public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken) =>
+        _keys.ClaimKeyAsync(candidate, now, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken)
-    {
-        while (_keys.TryGetValue(key, out var existing) && existing.State == IdempotencyState.InProgress)
-        {
-            var done = forget
-                ? _keys.TryRemove(new KeyValuePair<string, IdempotencyRecord>(key, existing))
-                : _keys.TryUpdate(key, existing with { State = IdempotencyState.Open }, existing);
-            if (done)
-            {
-                break;
-            }
-        }
-
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken) => _keys.ReleaseKeyAsync(key, forget, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        _keys[record.Key] = record;
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken) => _keys.SaveKeyAsync(record, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IdempotencyRecord?> GetKeyAsync(string key, CancellationToken cancellationToken) =>
-        new(_keys.TryGetValue(key, out var record) ? record : null);
+    public ValueTask<IdempotencyRecord?> GetKeyAsync(string key, CancellationToken cancellationToken) => _keys.GetKeyAsync(key, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken) =>
+        _keys.ReapKeysAsync(createdBefore, maxCount, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken) =>
@@ -135,7 +84,10 @@ public sealed class InMemoryPaymentStore : IPaymentStore
             }
 
             entry.Payment = payment;
-            entry.Journal.AddRange(write.Journal);
+            if (write.Journal.Count > 0)
+            {
+                (entry.Journal ??= []).AddRange(write.Journal);
+            }
             foreach (var attempt in payment.Attempts)
             {
                 if (attempt.PspReference is not null && attempt.Operation == PaymentOperation.Authorize)
@@ -146,7 +98,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore
 
             if (write.Key is { } key)
             {
-                _keys[key.Key] = key;
+                _keys.Save(key);
             }
 
             // Appended under the payment's lock: the events of one payment reach the outbox in the order of its changes.
@@ -216,7 +168,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore
 
         lock (entry)
         {
-            return new(entry.Journal.ToArray());
+            return new(entry.Journal?.ToArray() ?? []);
         }
     }
 
@@ -228,7 +180,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore
         {
             lock (entry)
             {
-                foreach (var journal in entry.Journal)
+                foreach (var journal in entry.Journal ?? [])
                 {
                     foreach (var line in journal.Lines)
                     {
@@ -243,30 +195,10 @@ public sealed class InMemoryPaymentStore : IPaymentStore
             .OrderBy(static b => b.Account, StringComparer.Ordinal).ThenBy(static b => b.Currency.Code, StringComparer.Ordinal).ToArray());
     }
 
-    /// <inheritdoc />
-    public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken)
-    {
-        var reaped = 0;
-        foreach (var (key, record) in _keys)
-        {
-            if (reaped >= maxCount)
-            {
-                break;
-            }
-
-            if (record.CreatedAt < createdBefore && record.State != IdempotencyState.InProgress
-                && _keys.TryRemove(new KeyValuePair<string, IdempotencyRecord>(key, record)))
-            {
-                reaped++;
-            }
-        }
-
-        return new(reaped);
-    }
-
     private sealed class Entry
     {
         public Payment? Payment;
-        public readonly List<JournalEntry> Journal = [];
+        /// <summary>Created with the first entry: most payments in flight have none yet.</summary>
+        public List<JournalEntry>? Journal;
     }
 }

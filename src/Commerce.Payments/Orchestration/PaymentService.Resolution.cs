@@ -1,4 +1,5 @@
 using Commerce.Payments.Events;
+using Commerce.Payments.Idempotency;
 using Commerce.Payments.Providers;
 using Commerce.Payments.Storage;
 
@@ -90,9 +91,21 @@ public sealed partial class PaymentService
     internal ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(CancellationToken cancellationToken) =>
         _store.FindUnsettledAsync(Now() - MinimumResolveDelay(), _options.ResolverBatchSize, cancellationToken);
 
-    /// <summary>Deletes idempotency keys older than the retention window.</summary>
-    internal ValueTask<int> ReapKeysAsync(CancellationToken cancellationToken) =>
-        _store.ReapKeysAsync(Now() - _options.KeyRetention, 10_000, cancellationToken);
+    /// <summary>
+    /// Deletes idempotency keys older than the retention window. With a separate key store, a payment store that can
+    /// hold keys is reaped too: it clears its own leftovers there (PostgreSQL: old outbox events and webhook receipts).
+    /// </summary>
+    internal async ValueTask<int> ReapKeysAsync(CancellationToken cancellationToken)
+    {
+        var createdBefore = Now() - _options.KeyRetention;
+        var reaped = await _keys.ReapKeysAsync(createdBefore, 10_000, cancellationToken).ConfigureAwait(false);
+        if (!_keysWithPayments && _store is IIdempotencyKeyStore storeKeys)
+        {
+            reaped += await storeKeys.ReapKeysAsync(createdBefore, 10_000, cancellationToken).ConfigureAwait(false);
+        }
+
+        return reaped;
+    }
 
     private PaymentWrite SettleWrite(Payment payment, PaymentAttempt attempt, ProviderResult result, DateTimeOffset now)
     {

@@ -31,6 +31,8 @@ namespace Commerce.Payments;
 public sealed partial class PaymentService
 {
     private readonly IPaymentStore _store;
+    private readonly IIdempotencyKeyStore _keys;
+    private readonly bool _keysWithPayments;
     private readonly PaymentProviderRegistry _providers;
     private readonly PaymentsOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -39,9 +41,13 @@ public sealed partial class PaymentService
 
     internal PaymentService(
         IPaymentStore store, PaymentProviderRegistry providers, IOptions<PaymentsOptions> options, TimeProvider timeProvider,
-        PaymentMetrics? metrics = null, ILogger<PaymentService>? logger = null)
+        PaymentMetrics? metrics = null, ILogger<PaymentService>? logger = null, IIdempotencyKeyStore? keys = null)
     {
         _store = store;
+        _keys = keys ?? store as IIdempotencyKeyStore
+            ?? throw new ArgumentException($"{store.GetType().Name} does not hold idempotency keys: register a key store.", nameof(keys));
+        // One store for both: a key's result is written in the same atomic write as the payment change.
+        _keysWithPayments = ReferenceEquals(_keys, store);
         _providers = providers;
         _options = options.Value;
         _timeProvider = timeProvider;
@@ -94,17 +100,17 @@ public sealed partial class PaymentService
             }
             catch (CommerceException)
             {
-                await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+                await _keys.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
                 throw;
             }
 
             if (route.Count == 0)
             {
-                await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+                await _keys.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
                 throw new CommerceValidationException(PaymentErrorCodes.NoProvider, $"No provider accepts {request.Amount.Currency.Code} {request.Amount.MinorUnits}.", "amount");
             }
 
-            var attempt = NewAttempt(request.PaymentId, 1, PaymentOperation.Authorize, route[0].Name, request.Amount.MinorUnits, false, now);
+            var attempt = NewAttempt(request.PaymentId, 1, PaymentOperation.Authorize, route[0].Name, request.Amount.MinorUnits, false, key.Key, now);
             payment = new Payment
             {
                 Id = request.PaymentId,
@@ -118,13 +124,11 @@ public sealed partial class PaymentService
                 CreatedAt = now,
                 UpdatedAt = now,
             };
-            key = key with { AttemptNumber = 1 };
-
-            // Recovery point: the attempt and its PSP key exist before the PSP hears of them.
-            var status = await _store.WriteAsync(new PaymentWrite { Payment = payment, ExpectedVersion = 0, Key = key }, cancellationToken).ConfigureAwait(false);
+            // Recovery point: the attempt, its PSP key and the caller's key exist before the PSP hears of them.
+            var status = await _store.WriteAsync(new PaymentWrite { Payment = payment, ExpectedVersion = 0 }, cancellationToken).ConfigureAwait(false);
             if (status != PaymentWriteStatus.Written)
             {
-                await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+                await _keys.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
                 throw PaymentExists(request.PaymentId);
             }
 
@@ -132,11 +136,18 @@ public sealed partial class PaymentService
             return await SettleAsync(payment, 1, key, route, 1, cancellationToken, fresh: true).ConfigureAwait(false);
         }
 
-        if (key.AttemptNumber is null)
+        if (key.AttemptNumber is null && FindRequestAttempt(payment, key.Key, now) is not { Operation: PaymentOperation.Authorize })
         {
             // The payment was made under another key: this request did nothing and must leave nothing behind.
-            await _store.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+            await _keys.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
             throw PaymentExists(request.PaymentId);
+        }
+
+        if (payment.Amount != request.Amount || !string.Equals(payment.PaymentMethod, request.PaymentMethod, StringComparison.Ordinal))
+        {
+            // Only when the key's record was lost: the payments say this key started another request.
+            await _keys.ReleaseKeyAsync(key.Key, forget: true, cancellationToken).ConfigureAwait(false);
+            throw KeyReused(request.IdempotencyKey);
         }
 
         // A resume: continue with the latest authorization attempt, failing over past the providers already tried.
@@ -190,40 +201,67 @@ public sealed partial class PaymentService
         }
 
         var key = claim.Record!;
+        var bound = false;
         try
         {
             while (true)
             {
                 var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false)
                     ?? throw new CommerceException(new CommerceError(PaymentErrorCodes.UnknownPayment, $"Payment '{paymentId}' does not exist.", "paymentId"));
-                if (key.AttemptNumber is { } resumed)
+                var resumed = key.AttemptNumber is { } number ? payment.Attempts[number - 1] : FindRequestAttempt(payment, key.Key, now);
+                if (resumed is not null)
                 {
-                    return await SettleAsync(payment, resumed, key, null, 0, cancellationToken).ConfigureAwait(false);
+                    // This key started an attempt before (a crash, an unknown outcome, or a lost key record): continue it.
+                    if (resumed.Operation != operation || resumed.AmountMinor != (amount?.MinorUnits ?? 0) || resumed.IsFinal != isFinal)
+                    {
+                        throw KeyReused(idempotencyKey);
+                    }
+
+                    bound = true;
+                    return await SettleAsync(payment, resumed.Number, key, null, 0, cancellationToken).ConfigureAwait(false);
                 }
 
                 var attemptAmount = CheckOperationAllowed(payment, operation, amount);
                 now = Now();
-                var number = payment.Attempts.Length + 1;
-                var attempt = NewAttempt(paymentId, number, operation, payment.Authorization!.Provider, attemptAmount, isFinal, now);
+                var attempt = NewAttempt(paymentId, payment.Attempts.Length + 1, operation, payment.Authorization!.Provider, attemptAmount, isFinal, key.Key, now);
                 var started = payment with { Attempts = payment.Attempts.Add(attempt), Version = payment.Version + 1, UpdatedAt = now };
-                var boundKey = key with { AttemptNumber = number };
-                var status = await _store.WriteAsync(new PaymentWrite { Payment = started, ExpectedVersion = payment.Version, Key = boundKey }, cancellationToken)
+                var status = await _store.WriteAsync(new PaymentWrite { Payment = started, ExpectedVersion = payment.Version }, cancellationToken)
                     .ConfigureAwait(false);
                 if (status == PaymentWriteStatus.Written)
                 {
+                    bound = true;
                     _metrics?.AttemptStarted(attempt);
-                    return await SettleAsync(started, number, boundKey, null, 0, cancellationToken, fresh: true).ConfigureAwait(false);
+                    return await SettleAsync(started, attempt.Number, key, null, 0, cancellationToken, fresh: true).ConfigureAwait(false);
                 }
 
                 // Someone changed the payment meanwhile: check again against its new state.
             }
         }
-        catch (CommerceException) when (key.AttemptNumber is null)
+        catch (CommerceException) when (!bound)
         {
             // Refused before anything was written: the key must not remember a request that did nothing.
-            await _store.ReleaseKeyAsync(key.Key, forget: true, CancellationToken.None).ConfigureAwait(false);
+            await _keys.ReleaseKeyAsync(key.Key, forget: true, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The attempt a request with <paramref name="key"/> started on the payment within the key retention window, if
+    /// any: the latest, for an authorization that failed over. The payments are the source of truth for what a key did.
+    /// </summary>
+    private PaymentAttempt? FindRequestAttempt(Payment payment, string key, DateTimeOffset now)
+    {
+        var since = now - _options.KeyRetention;
+        for (var i = payment.Attempts.Length - 1; i >= 0; i--)
+        {
+            var attempt = payment.Attempts[i];
+            if (string.Equals(attempt.RequestKey, key, StringComparison.Ordinal) && attempt.CreatedAt >= since)
+            {
+                return attempt;
+            }
+        }
+
+        return null;
     }
 
     private static long CheckOperationAllowed(Payment payment, PaymentOperation operation, Money? amount)
@@ -311,7 +349,7 @@ public sealed partial class PaymentService
                 && route is not null && nextRouteIndex < route.Count)
             {
                 // Failover: the first provider surely did not charge, so the next one gets a new attempt and a new PSP key.
-                next = NewAttempt(payment.Id, settled.Attempts.Length + 1, PaymentOperation.Authorize, route[nextRouteIndex].Name, attempt.AmountMinor, false, now);
+                next = NewAttempt(payment.Id, settled.Attempts.Length + 1, PaymentOperation.Authorize, route[nextRouteIndex].Name, attempt.AmountMinor, false, key.Key, now);
                 settled = settled with { Attempts = settled.Attempts.Add(next) };
                 settled = settled with { Status = PaymentChanges.Derive(settled) };
                 PaymentTransitions.EnsureAllowed(payment.Status, settled.Status);
@@ -320,12 +358,19 @@ public sealed partial class PaymentService
             var outcome = next is null ? OutcomeOf(settledAttempt) : PaymentOutcome.Pending;
             var newKey = outcome switch
             {
-                PaymentOutcome.Pending when next is not null => key with { AttemptNumber = next.Number },
+                PaymentOutcome.Pending when next is not null => null, // still held: the failed-over attempt runs next
                 PaymentOutcome.Pending => key with { State = IdempotencyState.Open },
-                _ => key with { State = IdempotencyState.Completed, Result = ResultOf(settled, settledAttempt) },
+                _ => key with { State = IdempotencyState.Completed, AttemptNumber = number, Result = ResultOf(settled, settledAttempt) },
             };
             var events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : Array.Empty<PaymentOutboxEvent>();
-            var write = new PaymentWrite { Payment = settled, ExpectedVersion = payment.Version, Journal = journal, Events = events, Key = newKey };
+            var write = new PaymentWrite
+            {
+                Payment = settled,
+                ExpectedVersion = payment.Version,
+                Journal = journal,
+                Events = events,
+                Key = _keysWithPayments ? newKey : null,
+            };
             var status = await _store.WriteAsync(write, cancellationToken).ConfigureAwait(false);
             if (status != PaymentWriteStatus.Written)
             {
@@ -337,13 +382,17 @@ public sealed partial class PaymentService
             }
 
             _metrics?.AttemptSettled(settledAttempt);
+            if (newKey is not null && !_keysWithPayments)
+            {
+                await SaveKeyAfterWriteAsync(newKey, cancellationToken).ConfigureAwait(false);
+            }
+
             if (next is not null)
             {
                 LogFailover(attempt.Provider, next.Provider, payment.Id.Value, settledAttempt.FailureCode);
                 _metrics?.AttemptStarted(next);
                 payment = settled;
                 number = next.Number;
-                key = newKey;
                 nextRouteIndex++;
                 sentBefore = false;
                 continue;
@@ -364,12 +413,37 @@ public sealed partial class PaymentService
         if (outcome == PaymentOutcome.Failed && attempt.Operation == PaymentOperation.Authorize && payment.InFlight is { } newer && newer.Number > attempt.Number)
         {
             // A failed-over attempt follows this one: that is the one to settle.
-            return await SettleAsync(payment, newer.Number, key with { AttemptNumber = newer.Number }, null, 0, cancellationToken).ConfigureAwait(false);
+            return await SettleAsync(payment, newer.Number, key, null, 0, cancellationToken).ConfigureAwait(false);
         }
 
         var completed = key with { State = IdempotencyState.Completed, AttemptNumber = attempt.Number, Result = ResultOf(payment, attempt) };
-        await _store.SaveKeyAsync(completed, cancellationToken).ConfigureAwait(false);
+        if (_keysWithPayments)
+        {
+            await _keys.SaveKeyAsync(completed, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await SaveKeyAfterWriteAsync(completed, cancellationToken).ConfigureAwait(false);
+        }
+
         return new PaymentResult(outcome, payment, attempt.Number, attempt.FailureCode, attempt.FailureMessage, false);
+    }
+
+    /// <summary>
+    /// Saves a key's record in a separate key store once the payment write is done. The payment already holds the
+    /// outcome, so a failure here is logged, not thrown: the caller gets the answer, and a retry after the lease finds
+    /// its attempt in the payments and returns the same outcome.
+    /// </summary>
+    private async ValueTask SaveKeyAfterWriteAsync(IdempotencyRecord record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _keys.SaveKeyAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogKeySaveFailed(ex, record.PaymentId.Value);
+        }
     }
 
     private async ValueTask<ProviderResult> CallProviderAsync(Payment payment, PaymentAttempt attempt, bool sentBefore, CancellationToken cancellationToken)
@@ -381,7 +455,7 @@ public sealed partial class PaymentService
             return ProviderResult.Unknown("provider_not_configured", $"Provider '{attempt.Provider}' is not configured.");
         }
 
-        var call = new ProviderCall(provider.Provider, payment, attempt);
+        var call = new ProviderCall(provider, payment, attempt);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
@@ -437,7 +511,7 @@ public sealed partial class PaymentService
             LeaseExpiresAt = now + _options.KeyLease,
             CreatedAt = now,
         };
-        var claim = await _store.ClaimKeyAsync(candidate, now, cancellationToken).ConfigureAwait(false);
+        var claim = await _keys.ClaimKeyAsync(candidate, now, cancellationToken).ConfigureAwait(false);
         switch (claim.Status)
         {
             case IdempotencyClaimStatus.Claimed:
@@ -453,23 +527,27 @@ public sealed partial class PaymentService
                 throw new CommerceException(new CommerceError(
                     PaymentErrorCodes.RequestInProgress, $"A request with idempotency key '{idempotencyKey}' is still in progress; retry later.", "idempotencyKey"));
             default:
-                throw new CommerceException(new CommerceError(
-                    PaymentErrorCodes.IdempotencyKeyReused, $"Idempotency key '{idempotencyKey}' was used before with a different request.", "idempotencyKey"));
+                throw KeyReused(idempotencyKey);
         }
     }
 
-    private static PaymentAttempt NewAttempt(PaymentId paymentId, int number, PaymentOperation operation, string provider, long amount, bool isFinal, DateTimeOffset now) => new()
-    {
-        Number = number,
-        Operation = operation,
-        Provider = provider,
-        AmountMinor = amount,
-        IsFinal = isFinal,
-        PspKey = PaymentAttempt.DerivePspKey(paymentId, number, operation),
-        Status = AttemptStatus.Pending,
-        CreatedAt = now,
-        UpdatedAt = now,
-    };
+    private static CommerceException KeyReused(IdempotencyKey key) =>
+        new(new CommerceError(PaymentErrorCodes.IdempotencyKeyReused, $"Idempotency key '{key}' was used before with a different request.", "idempotencyKey"));
+
+    private static PaymentAttempt NewAttempt(
+        PaymentId paymentId, int number, PaymentOperation operation, string provider, long amount, bool isFinal, string requestKey, DateTimeOffset now) => new()
+        {
+            RequestKey = requestKey,
+            Number = number,
+            Operation = operation,
+            Provider = provider,
+            AmountMinor = amount,
+            IsFinal = isFinal,
+            PspKey = PaymentAttempt.DerivePspKey(paymentId, number, operation),
+            Status = AttemptStatus.Pending,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
 
     private static PaymentAttempt LatestAttempt(Payment payment, PaymentOperation operation)
     {
@@ -501,17 +579,25 @@ public sealed partial class PaymentService
     [LoggerMessage(1, LogLevel.Warning, "Provider {Provider} surely did not process payment {PaymentId} ({Code}); failing over to {Next}.")]
     private partial void LogFailover(string provider, string next, string paymentId, string? code);
 
+    [LoggerMessage(3, LogLevel.Warning, "Payment {PaymentId} is recorded, but saving its idempotency key failed; a retry resumes from the payment after the lease.")]
+    private partial void LogKeySaveFailed(Exception exception, string paymentId);
+
     [LoggerMessage(2, LogLevel.Warning, "The outcome of a {Operation} of payment {PaymentId} at {Provider} is unknown ({Code}); the resolver will settle it.")]
     private partial void LogUnknownOutcome(string provider, string paymentId, string operation, string? code);
 
     /// <summary>The state a provider call needs, passed to Polly without a closure.</summary>
-    private sealed class ProviderCall(IPaymentProvider provider, Payment payment, PaymentAttempt attempt)
+    private sealed class ProviderCall(RoutedProvider routed, Payment payment, PaymentAttempt attempt)
     {
         /// <summary>Whether any send so far may have reached the PSP and been processed.</summary>
         public bool MaybeProcessed;
 
-        public ValueTask<ProviderResult> SendAsync(CancellationToken cancellationToken)
+        /// <summary>One try, under the provider's per-try timeout.</summary>
+        public ValueTask<ProviderResult> SendAsync(CancellationToken cancellationToken) =>
+            routed.Timeout.RunAsync(static (self, token) => self.SendOnceAsync(token), this, cancellationToken);
+
+        private ValueTask<ProviderResult> SendOnceAsync(CancellationToken cancellationToken)
         {
+            var provider = routed.Provider;
             var authorization = payment.Authorization;
             var reference = PaymentReference.Format(payment.Id, authorization?.Number ?? attempt.Number);
             var pspReference = authorization?.PspReference ?? string.Empty;

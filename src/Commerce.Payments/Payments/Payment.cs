@@ -127,6 +127,13 @@ public sealed record PaymentAttempt
     /// <summary>The idempotency key sent to the PSP: derived from the payment, the attempt number and the operation.</summary>
     public required string PspKey { get; init; }
 
+    /// <summary>
+    /// The caller's idempotency key of the request that started the attempt (null for attempts written before keys were
+    /// recorded here). The payment store is the source of truth: a retry whose key record was lost, or never got the
+    /// result, finds its attempt by this and resumes or replays it instead of starting another.
+    /// </summary>
+    public string? RequestKey { get; init; }
+
     /// <summary>The attempt's status.</summary>
     public required AttemptStatus Status { get; init; }
 

@@ -4,7 +4,6 @@ using Commerce.Payments.Webhooks;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace Commerce.Payments.Routing;
 
@@ -17,6 +16,7 @@ internal sealed class RoutedProvider
         Provider = provider;
         Options = options;
         Pipeline = BuildPipeline(name, options, timeProvider);
+        Timeout = new ProviderCallTimeout(options.Timeout, timeProvider);
     }
 
     public string Name { get; }
@@ -25,8 +25,11 @@ internal sealed class RoutedProvider
 
     public PaymentProviderOptions Options { get; }
 
-    /// <summary>Retry (same PSP key, so never a second charge) around a circuit breaker around a per-call timeout.</summary>
+    /// <summary>Retry (same PSP key, so never a second charge) around a circuit breaker; each try runs under <see cref="Timeout"/>.</summary>
     public ResiliencePipeline<ProviderResult> Pipeline { get; }
+
+    /// <summary>The per-try timeout, applied inside the pipeline's callback (see <see cref="ProviderCallTimeout"/>).</summary>
+    public ProviderCallTimeout Timeout { get; }
 
     public bool Accepts(Money amount) =>
         (Options.Currencies.Count == 0 || Options.Currencies.Contains(amount.Currency.Code))
@@ -58,11 +61,6 @@ internal sealed class RoutedProvider
             SamplingDuration = options.CircuitSamplingDuration,
             BreakDuration = options.CircuitBreakDuration,
         });
-        if (options.Timeout > TimeSpan.Zero && options.Timeout != System.Threading.Timeout.InfiniteTimeSpan)
-        {
-            builder.AddTimeout(options.Timeout);
-        }
-
         return builder.Build();
     }
 }

@@ -6,31 +6,13 @@ using Commerce.Payments.Ledger;
 namespace Commerce.Payments.Storage;
 
 /// <summary>
-/// Stores payments, their attempts, caller idempotency keys, the ledger, webhook receipts and the outbox. Every
-/// write of a payment is conditional on its version and atomic with the journal entries, events, key update and
-/// webhook receipt that go with it; stores also enforce captured ≤ authorized and refunded ≤ captured themselves.
+/// Stores payments, their attempts, the ledger, webhook receipts and the outbox: the source of truth. Every write of a
+/// payment is conditional on its version and atomic with the journal entries, events and webhook receipt that go with
+/// it (and the caller key's record, for a store that also implements <see cref="IIdempotencyKeyStore"/>); stores also
+/// enforce captured ≤ authorized and refunded ≤ captured themselves.
 /// </summary>
 public interface IPaymentStore
 {
-    /// <summary>
-    /// Claims a caller's key atomically: a new key is inserted as in progress with a lease; an open key, or one whose
-    /// lease expired, is taken over; a completed key returns its result; a held key is reported in progress; a key
-    /// first used with another fingerprint is reported as a mismatch. Never waits for a lease.
-    /// </summary>
-    ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Gives a held key up. With <paramref name="forget"/>, the key is deleted (the request wrote nothing, so a retry
-    /// starts afresh); otherwise it becomes open for a retry to resume.
-    /// </summary>
-    ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken);
-
-    /// <summary>Stores a key's record as given (used to complete a key whose attempt was settled by someone else).</summary>
-    ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken);
-
-    /// <summary>Reads a key's record.</summary>
-    ValueTask<IdempotencyRecord?> GetKeyAsync(string key, CancellationToken cancellationToken);
-
     /// <summary>Reads a payment, with its attempts.</summary>
     ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken);
 
@@ -61,9 +43,6 @@ public interface IPaymentStore
     /// <summary>Sums every account's debits and credits, per currency.</summary>
     ValueTask<IReadOnlyList<AccountBalance>> GetBalancesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Deletes keys created before <paramref name="createdBefore"/> that no request holds; returns how many.</summary>
-    ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken);
-
     /// <summary>The store's outbox, drained by the relay.</summary>
     IOutboxStore Outbox { get; }
 }
@@ -83,7 +62,11 @@ public sealed record PaymentWrite
     /// <summary>Events for the outbox.</summary>
     public IReadOnlyList<PaymentOutboxEvent> Events { get; init; } = [];
 
-    /// <summary>The caller key's new record (bound to an attempt, released or completed), if the change belongs to a request.</summary>
+    /// <summary>
+    /// The caller key's new record (open or completed), written atomically with the payment by a store that also holds
+    /// the keys. The orchestrator sets it only when its key store is the payment store; otherwise it saves the record
+    /// in the key store right after this write.
+    /// </summary>
     public IdempotencyRecord? Key { get; init; }
 
     /// <summary>The webhook event that caused the change, if any; the write fails as a duplicate if it was recorded before.</summary>

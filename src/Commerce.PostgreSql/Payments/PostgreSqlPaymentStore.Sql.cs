@@ -16,7 +16,7 @@ public sealed partial class PostgreSqlPaymentStore
             p.split_sellers, p.split_amounts, p.split_bps, p.authorized_minor, p.captured_minor, p.refunded_minor,
             p.capture_closed, p.created_at, p.updated_at,
             a.number, a.operation, a.provider, a.amount_minor, a.is_final, a.psp_key, a.status, a.psp_reference,
-            a.failure_code, a.failure_message, a.resolve_tries, a.created_at, a.updated_at
+            a.failure_code, a.failure_message, a.resolve_tries, a.created_at, a.updated_at, a.request_key
             """;
 
         /// <summary>A key's columns, in the order <see cref="ReadKey"/> reads them.</summary>
@@ -81,7 +81,7 @@ public sealed partial class PostgreSqlPaymentStore
             """, schema);
 
         public string Write { get; } = SchemaMigrator.Render(
-            "SELECT {schema}.payment_write(" + string.Join(", ", Enumerable.Range(1, 60).Select(static i => "$" + i)) + ")", schema);
+            "SELECT {schema}.payment_write(" + string.Join(", ", Enumerable.Range(1, 61).Select(static i => "$" + i)) + ")", schema);
 
         public string RecordWebhook { get; } = SchemaMigrator.Render("""
             INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)

@@ -86,6 +86,7 @@ public sealed partial class PostgreSqlPaymentStore
         var tries = new int[n];
         var created = new DateTime[n];
         var updated = new DateTime[n];
+        var requestKeys = new string?[n];
         for (var i = 0; i < n; i++)
         {
             var a = attempts[i];
@@ -102,6 +103,7 @@ public sealed partial class PostgreSqlPaymentStore
             tries[i] = a.ResolveTries;
             created[i] = a.CreatedAt.UtcDateTime;
             updated[i] = a.UpdatedAt.UtcDateTime;
+            requestKeys[i] = a.RequestKey;
         }
 
         p.Add(new NpgsqlParameter<int[]> { TypedValue = numbers });
@@ -117,6 +119,7 @@ public sealed partial class PostgreSqlPaymentStore
         p.Add(new NpgsqlParameter<int[]> { TypedValue = tries });
         p.Add(TimeArray(created));
         p.Add(TimeArray(updated));
+        p.Add(TextArray(requestKeys));
     }
 
     private static void AddJournal(NpgsqlParameterCollection p, PaymentWrite write)

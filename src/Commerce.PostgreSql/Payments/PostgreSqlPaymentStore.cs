@@ -17,7 +17,7 @@ namespace Commerce.PostgreSql.Payments;
 /// and webhook receipt in one transaction. CHECK constraints hold refunded ≤ captured ≤ authorized ≤ amount and
 /// balanced journal entries, whoever writes.
 /// </summary>
-public sealed partial class PostgreSqlPaymentStore : IPaymentStore
+public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotencyKeyStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgreSqlPaymentsOptions _options;
@@ -321,6 +321,7 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore
         ResolveTries = reader.GetInt32(first + 10),
         CreatedAt = reader.GetFieldValue<DateTimeOffset>(first + 11),
         UpdatedAt = reader.GetFieldValue<DateTimeOffset>(first + 12),
+        RequestKey = reader.IsDBNull(first + 13) ? null : reader.GetString(first + 13),
     };
 
     /// <summary>Reads a key from the columns <see cref="Sql.KeyColumns"/>, starting at <paramref name="first"/>.</summary>

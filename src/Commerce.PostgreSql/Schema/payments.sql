@@ -61,6 +61,10 @@ CREATE TABLE IF NOT EXISTS {schema}.payment_attempts (
     PRIMARY KEY (payment_id, number)
 );
 
+-- The caller's idempotency key of the request that started the attempt: with keys kept elsewhere (Redis), a retry
+-- whose key record was lost finds its attempt here, the source of truth. Null for attempts written before it existed.
+ALTER TABLE {schema}.payment_attempts ADD COLUMN IF NOT EXISTS request_key text;
+
 CREATE TABLE IF NOT EXISTS {schema}.payment_keys (
     key                    text COLLATE "C" NOT NULL PRIMARY KEY,
     operation              smallint NOT NULL,
@@ -199,6 +203,9 @@ $fn$;
 -- its version is still p_expected_version), its attempts, PSP references, journal entries, outbox events, the caller
 -- key's record and the webhook receipt. Returns 0 written, 1 version conflict, 2 duplicate webhook; on 1 and 2
 -- nothing is written. Journal entry e owns lines first_line[e] .. first_line[e] + p_journal_line_counts[e] - 1.
+-- The signature before attempts carried request_key (a new argument makes a new overload: drop the old one).
+DROP FUNCTION IF EXISTS {schema}.payment_write(bigint, text, bigint, smallint, bigint, text, text, text, text[], bigint[], int[], bigint, bigint, bigint, boolean, timestamptz, timestamptz, int[], smallint[], text[], bigint[], boolean[], text[], smallint[], text[], text[], text[], int[], timestamptz[], timestamptz[], int[], text[], timestamptz[], int[], text[], bigint[], bigint[], uuid[], text[], text[], timestamptz[], text[], text, smallint, text, text, smallint, timestamptz, int, smallint, smallint, int, text, text, timestamptz, text, text, text, text, timestamptz);
+
 CREATE OR REPLACE FUNCTION {schema}.payment_write(
     p_expected_version bigint, p_id text, p_version bigint, p_status smallint, p_amount_minor bigint, p_currency text,
     p_payment_method text, p_order_id text, p_split_sellers text[], p_split_amounts bigint[], p_split_bps int[],
@@ -206,7 +213,7 @@ CREATE OR REPLACE FUNCTION {schema}.payment_write(
     p_created_at timestamptz, p_updated_at timestamptz,
     a_number int[], a_operation smallint[], a_provider text[], a_amount_minor bigint[], a_is_final boolean[],
     a_psp_key text[], a_status smallint[], a_psp_reference text[], a_failure_code text[], a_failure_message text[],
-    a_resolve_tries int[], a_created_at timestamptz[], a_updated_at timestamptz[],
+    a_resolve_tries int[], a_created_at timestamptz[], a_updated_at timestamptz[], a_request_key text[],
     p_journal_attempts int[], p_journal_kinds text[], p_journal_booked_at timestamptz[], p_journal_line_counts int[],
     p_line_accounts text[], p_line_debits bigint[], p_line_credits bigint[],
     p_event_ids uuid[], p_event_types text[], p_event_streams text[], p_event_occurred_at timestamptz[], p_event_payloads text[],
@@ -270,15 +277,17 @@ BEGIN
 
     -- Every attempt is sent (a payment has a handful); rows that did not change are left as they are.
     INSERT INTO {schema}.payment_attempts AS t (payment_id, number, operation, provider, amount_minor, is_final, psp_key, status,
-                                                psp_reference, failure_code, failure_message, resolve_tries, created_at, updated_at)
+                                                psp_reference, failure_code, failure_message, resolve_tries, created_at, updated_at,
+                                                request_key)
     SELECT p_id, a.* FROM unnest(a_number, a_operation, a_provider, a_amount_minor, a_is_final, a_psp_key, a_status,
-                                 a_psp_reference, a_failure_code, a_failure_message, a_resolve_tries, a_created_at, a_updated_at) AS a
+                                 a_psp_reference, a_failure_code, a_failure_message, a_resolve_tries, a_created_at, a_updated_at,
+                                 a_request_key) AS a
     ON CONFLICT (payment_id, number) DO UPDATE
        SET operation = excluded.operation, provider = excluded.provider, amount_minor = excluded.amount_minor,
            is_final = excluded.is_final, psp_key = excluded.psp_key, status = excluded.status,
            psp_reference = excluded.psp_reference, failure_code = excluded.failure_code,
            failure_message = excluded.failure_message, resolve_tries = excluded.resolve_tries,
-           created_at = excluded.created_at, updated_at = excluded.updated_at
+           created_at = excluded.created_at, updated_at = excluded.updated_at, request_key = excluded.request_key
      WHERE (t.*) IS DISTINCT FROM (excluded.*);
 
     INSERT INTO {schema}.payment_psp_references (provider, psp_reference, payment_id)

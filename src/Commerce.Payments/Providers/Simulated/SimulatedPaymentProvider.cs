@@ -50,12 +50,15 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
 
     private readonly SimulatedPaymentProviderOptions _options;
     private readonly TimeProvider _timeProvider;
-    private readonly ConcurrentDictionary<string, ProviderResult> _processed = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int> _sends = new(StringComparer.Ordinal);
+    /// <summary>The prefix of every PSP reference: the rest is our reference, so one table serves both look-ups.</summary>
+    private const string PspReferencePrefix = "sim_";
+
+    // One entry per PSP idempotency key (its send count and first outcome) and one per reference: a call adds two
+    // entries at most, so the simulated PSP stays a small share of a benchmarked request.
+    private readonly ConcurrentDictionary<string, SentKey> _keys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _statusQueries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SimulatedPayment> _byReference = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SimulatedPayment> _byPspReference = new(StringComparer.Ordinal);
-    private long _sequence;
+    private readonly ConcurrentDictionary<string, SimulatedPayment>.AlternateLookup<ReadOnlySpan<char>> _byReferenceSpan;
     private long _authorizations;
     private long _captures;
     private long _voids;
@@ -66,6 +69,7 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
     {
         _options = options ?? new SimulatedPaymentProviderOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _byReferenceSpan = _byReference.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Authorizations processed (each idempotency key counts once, however often it was sent).</summary>
@@ -81,7 +85,7 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
     public long Refunds => Interlocked.Read(ref _refunds);
 
     /// <summary>Every authorize, capture, void and refund call received, including retries and resends of a key (status queries excluded).</summary>
-    public long Calls => _sends.Values.Sum();
+    public long Calls => _keys.Values.Sum(static k => (long)k.Sends);
 
     /// <summary>What the PSP holds for a reference: authorized, captured and refunded minor units, or null.</summary>
     public (long Authorized, long Captured, long Refunded, bool Voided)? Find(string reference) =>
@@ -129,7 +133,7 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
         }
 
         var send = _statusQueries.AddOrUpdate(request.Reference, 1, static (_, n) => n + 1);
-        if (Draw(request.Reference, send, 5) < _options.StatusErrorRate)
+        if (Draw(Hash(request.Reference), send, 5) < _options.StatusErrorRate)
         {
             return ProviderStatus.Unavailable;
         }
@@ -172,22 +176,36 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
 
     private ProviderResult Decide<TRequest>(string key, TRequest request, Func<SimulatedPaymentProvider, TRequest, ProviderResult> process, bool forceLost)
     {
-        var send = _sends.AddOrUpdate(key, 1, static (_, n) => n + 1);
-        if (Draw(key, send, 1) < _options.ErrorRate)
+        var sent = _keys.GetOrAdd(key, static _ => new SentKey());
+        var hash = Hash(key);
+        ProviderResult result;
+        lock (sent)
         {
-            return ProviderResult.NotSent("simulated_unavailable", "The simulated PSP refused the connection.");
-        }
+            // Under the key's lock: concurrent sends of one key are counted apart, and the first to get through
+            // processes it, exactly once, like a real PSP.
+            var send = ++sent.Sends;
+            if (Draw(hash, send, 1) < _options.ErrorRate)
+            {
+                return ProviderResult.NotSent("simulated_unavailable", "The simulated PSP refused the connection.");
+            }
 
-        if (Draw(key, send, 2) < _options.TimeoutRate)
-        {
-            return ProviderResult.Unknown("simulated_timeout", "The simulated PSP did not answer in time.");
-        }
+            if (Draw(hash, send, 2) < _options.TimeoutRate)
+            {
+                return ProviderResult.Unknown("simulated_timeout", "The simulated PSP did not answer in time.");
+            }
 
-        // Like a real PSP: a key seen before returns its first outcome and is never processed again.
-        var result = _processed.GetOrAdd(key, static (_, state) => state.process(state.self, state.request), (self: this, process, request));
-        if (forceLost || Draw(key, send, 3) < _options.LostResponseRate)
-        {
-            return ProviderResult.Unknown("simulated_lost_response", "The simulated PSP processed the call but the response was lost.");
+            // Like a real PSP: a key seen before returns its first outcome and is never processed again.
+            if (!sent.Processed)
+            {
+                sent.Result = process(this, request);
+                sent.Processed = true;
+            }
+
+            result = sent.Result;
+            if (forceLost || Draw(hash, send, 3) < _options.LostResponseRate)
+            {
+                return ProviderResult.Unknown("simulated_lost_response", "The simulated PSP processed the call but the response was lost.");
+            }
         }
 
         return result;
@@ -195,11 +213,10 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
 
     private ProviderResult Authorize(ProviderAuthorizeRequest request)
     {
-        var pspReference = "sim_" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var payment = _byReference.GetOrAdd(request.Reference, static (_, r) => new SimulatedPayment(r), pspReference);
+        var payment = _byReference.GetOrAdd(request.Reference, static r => new SimulatedPayment(PspReferencePrefix + r));
         lock (payment)
         {
-            if (request.PaymentMethod == DeclineToken || Draw(request.IdempotencyKey, 0, 4) < _options.DeclineRate)
+            if (request.PaymentMethod == DeclineToken || Draw(Hash(request.IdempotencyKey), 0, 4) < _options.DeclineRate)
             {
                 payment.Declined = true;
                 return ProviderResult.Decline("card_declined", "The card was declined.", payment.PspReference);
@@ -209,14 +226,13 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
             payment.AuthorizationCount++;
             payment.Declined = false;
             payment.Authorized = request.Amount.MinorUnits;
-            _byPspReference[payment.PspReference] = payment;
             return ProviderResult.Success(payment.PspReference);
         }
     }
 
     private ProviderResult Capture(ProviderCaptureRequest request)
     {
-        if (!_byPspReference.TryGetValue(request.PspReference, out var payment))
+        if (FindAuthorized(request.PspReference) is not { } payment)
         {
             return ProviderResult.Decline("resource_missing", "No such payment.");
         }
@@ -236,7 +252,7 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
 
     private ProviderResult Void(ProviderVoidRequest request)
     {
-        if (!_byPspReference.TryGetValue(request.PspReference, out var payment))
+        if (FindAuthorized(request.PspReference) is not { } payment)
         {
             return ProviderResult.Decline("resource_missing", "No such payment.");
         }
@@ -256,7 +272,7 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
 
     private ProviderResult Refund(ProviderRefundRequest request)
     {
-        if (!_byPspReference.TryGetValue(request.PspReference, out var payment))
+        if (FindAuthorized(request.PspReference) is not { } payment)
         {
             return ProviderResult.Decline("resource_missing", "No such payment.");
         }
@@ -274,21 +290,50 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
         }
     }
 
-    /// <summary>A uniform draw in [0, 1) fixed by the seed, the key, the send count and the purpose.</summary>
-    private double Draw(string key, int send, int purpose)
+    /// <summary>The payment a PSP reference names, once it has been authorized.</summary>
+    private SimulatedPayment? FindAuthorized(string pspReference)
     {
-        // FNV-1a over the key, then SplitMix64 finalization over the seed, send count and purpose.
+        if (!pspReference.StartsWith(PspReferencePrefix, StringComparison.Ordinal)
+            || !_byReferenceSpan.TryGetValue(pspReference.AsSpan(PspReferencePrefix.Length), out var payment))
+        {
+            return null;
+        }
+
+        lock (payment)
+        {
+            return payment.AuthorizationCount > 0 ? payment : null;
+        }
+    }
+
+    /// <summary>FNV-1a over a key: computed once per call, then mixed per draw.</summary>
+    private static ulong Hash(string key)
+    {
         var hash = 14695981039346656037UL;
         foreach (var c in key)
         {
             hash = (hash ^ c) * 1099511628211UL;
         }
 
+        return hash;
+    }
+
+    /// <summary>A uniform draw in [0, 1) fixed by the seed, the key's hash, the send count and the purpose.</summary>
+    private double Draw(ulong hash, int send, int purpose)
+    {
+        // SplitMix64 finalization over the key's FNV-1a hash, the seed, the send count and the purpose.
         hash ^= ((ulong)(uint)_options.Seed << 32) | ((ulong)(uint)send << 8) | (uint)purpose;
         hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9UL;
         hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebUL;
         hash ^= hash >> 31;
         return (hash >> 11) * (1.0 / (1UL << 53));
+    }
+
+    /// <summary>A PSP idempotency key: how often it was sent, and its first outcome once processed.</summary>
+    private sealed class SentKey
+    {
+        public int Sends;
+        public bool Processed;
+        public ProviderResult Result;
     }
 
     private sealed class SimulatedPayment(string pspReference)
