@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
 using Commerce;
 using Commerce.Inventory;
+using Commerce.Ordering;
+using Commerce.Payments;
 
 namespace Marketplace.Errors;
 
@@ -8,7 +10,8 @@ namespace Marketplace.Errors;
 /// <remarks>
 /// Mapped by code rather than by exception type because the engine throws some conflicts as
 /// <see cref="CommerceValidationException"/> (a reused idempotency key is "invalid input" to the engine, but to an
-/// HTTP client it is a 409: the request was fine, it clashes with one already made).
+/// HTTP client it is a 409: the request was fine, it clashes with one already made). Codes of packages the sample
+/// does not reference at compile time (<c>checkout.*</c>) are mapped by name.
 /// </remarks>
 public static class ErrorStatus
 {
@@ -32,18 +35,51 @@ public static class ErrorStatus
         [InventoryErrorCodes.InsufficientStock] = StatusCodes.Status409Conflict,
         [InventoryErrorCodes.ReservationExpired] = StatusCodes.Status409Conflict,
         [InventoryErrorCodes.ReservationNotActive] = StatusCodes.Status409Conflict,
-        // Taking more stock out than is on hand (or than live reservations leave) clashes with the current state.
         [InventoryErrorCodes.InvalidAdjustment] = StatusCodes.Status409Conflict,
 
+        [OrderingErrorCodes.InvalidTransition] = StatusCodes.Status409Conflict,
+        [OrderingErrorCodes.VersionConflict] = StatusCodes.Status409Conflict,
+        [OrderingErrorCodes.OrderNotFound] = StatusCodes.Status404NotFound,
+        [OrderingErrorCodes.OrderAlreadyExists] = StatusCodes.Status409Conflict,
+        [OrderingErrorCodes.CommandIdReused] = StatusCodes.Status409Conflict,
+        [OrderingErrorCodes.RefundExceedsTotal] = StatusCodes.Status409Conflict,
+        [OrderingErrorCodes.UnknownFulfilment] = StatusCodes.Status404NotFound,
+
+        [PaymentErrorCodes.IdempotencyKeyReused] = StatusCodes.Status409Conflict,
+        [PaymentErrorCodes.RequestInProgress] = StatusCodes.Status409Conflict,
+        [PaymentErrorCodes.PaymentBusy] = StatusCodes.Status409Conflict,
+        [PaymentErrorCodes.UnknownPayment] = StatusCodes.Status404NotFound,
+        [PaymentErrorCodes.InvalidTransition] = StatusCodes.Status409Conflict,
+        [PaymentErrorCodes.CaptureExceedsAuthorized] = StatusCodes.Status409Conflict,
+        [PaymentErrorCodes.RefundExceedsCaptured] = StatusCodes.Status409Conflict,
+        [PaymentErrorCodes.NoProvider] = StatusCodes.Status503ServiceUnavailable,
+        [PaymentErrorCodes.UnknownProvider] = StatusCodes.Status404NotFound,
+        [PaymentErrorCodes.WebhookSignatureInvalid] = StatusCodes.Status400BadRequest,
+        [PaymentErrorCodes.WebhookMalformed] = StatusCodes.Status400BadRequest,
+        [PaymentErrorCodes.WebhookTooLarge] = StatusCodes.Status413PayloadTooLarge,
+
+        ["checkout.price_changed"] = StatusCodes.Status409Conflict,
+        ["checkout.sold_out"] = StatusCodes.Status409Conflict,
+        ["checkout.insufficient_stock"] = StatusCodes.Status409Conflict,
+        ["checkout.declined"] = StatusCodes.Status402PaymentRequired,
+        ["checkout.payment_declined"] = StatusCodes.Status402PaymentRequired,
+        ["checkout.busy"] = StatusCodes.Status429TooManyRequests,
+        ["checkout.idempotency_key_reused"] = StatusCodes.Status409Conflict,
+        ["checkout.in_progress"] = StatusCodes.Status409Conflict,
+
         [MarketplaceErrorCodes.ProductNotFound] = StatusCodes.Status404NotFound,
+        [MarketplaceErrorCodes.OrderNotFound] = StatusCodes.Status404NotFound,
         [MarketplaceErrorCodes.UnknownProduct] = StatusCodes.Status400BadRequest,
         [MarketplaceErrorCodes.SkuTaken] = StatusCodes.Status409Conflict,
         [MarketplaceErrorCodes.NotProductOwner] = StatusCodes.Status403Forbidden,
         [MarketplaceErrorCodes.InvalidProduct] = StatusCodes.Status400BadRequest,
         [MarketplaceErrorCodes.IdempotencyKeyRequired] = StatusCodes.Status400BadRequest,
         [MarketplaceErrorCodes.InvalidRequest] = StatusCodes.Status400BadRequest,
+        [MarketplaceErrorCodes.BodyTooLarge] = StatusCodes.Status413PayloadTooLarge,
         [MarketplaceErrorCodes.Unauthenticated] = StatusCodes.Status401Unauthorized,
         [MarketplaceErrorCodes.Forbidden] = StatusCodes.Status403Forbidden,
+        [MarketplaceErrorCodes.NotFound] = StatusCodes.Status404NotFound,
+        [MarketplaceErrorCodes.Busy] = StatusCodes.Status429TooManyRequests,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>
@@ -54,4 +90,31 @@ public static class ErrorStatus
         ByCode.TryGetValue(code, out var status) ? status
         : isValidation ? StatusCodes.Status400BadRequest
         : StatusCodes.Status500InternalServerError;
+
+    /// <summary>The code of a problem the framework produced without one (a bare 401, 404, 405, 413, 415 or 500).</summary>
+    public static string CodeForStatus(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => MarketplaceErrorCodes.Unauthenticated,
+        StatusCodes.Status403Forbidden => MarketplaceErrorCodes.Forbidden,
+        StatusCodes.Status404NotFound => MarketplaceErrorCodes.NotFound,
+        StatusCodes.Status405MethodNotAllowed => MarketplaceErrorCodes.MethodNotAllowed,
+        StatusCodes.Status413PayloadTooLarge => MarketplaceErrorCodes.BodyTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => MarketplaceErrorCodes.UnsupportedMediaType,
+        StatusCodes.Status429TooManyRequests => MarketplaceErrorCodes.Busy,
+        >= 500 => MarketplaceErrorCodes.Internal,
+        _ => MarketplaceErrorCodes.InvalidRequest,
+    };
+
+    /// <summary>A clear default message for a bare status.</summary>
+    public static string DetailForStatus(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => "This endpoint needs a bearer token: POST /api/dev/tokens {\"userId\",\"role\"} and send 'Authorization: Bearer <token>'.",
+        StatusCodes.Status403Forbidden => "Your role may not use this endpoint.",
+        StatusCodes.Status404NotFound => "Nothing is here.",
+        StatusCodes.Status405MethodNotAllowed => "This route does not accept this HTTP method.",
+        StatusCodes.Status413PayloadTooLarge => "The request body is over the size limit.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON with 'Content-Type: application/json'.",
+        >= 500 => "An unexpected error occurred; it has been logged.",
+        _ => "The request is not valid.",
+    };
 }
