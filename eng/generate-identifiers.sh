@@ -15,6 +15,7 @@ ids=(
   "SellerId|64|The identifier of a seller on the marketplace."
   "PaymentId|64|The identifier of a payment."
   "CommandId|128|The caller-chosen identifier of a command; repeating a command with the same id returns its first outcome."
+  "CheckoutId|64|The identifier of a checkout: one run of the checkout saga, from reservation to payment."
 )
 
 {

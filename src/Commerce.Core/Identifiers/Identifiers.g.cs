@@ -752,3 +752,86 @@ public readonly struct CommandId : IEquatable<CommandId>, IComparable<CommandId>
     /// <summary>Ordinal order.</summary>
     public static bool operator >=(CommandId left, CommandId right) => left.CompareTo(right) >= 0;
 }
+
+/// <summary>The identifier of a checkout: one run of the checkout saga, from reservation to payment.</summary>
+/// <remarks>1 to 64 printable ASCII characters without spaces, compared ordinally.</remarks>
+public readonly struct CheckoutId : IEquatable<CheckoutId>, IComparable<CheckoutId>, ISpanFormattable
+{
+    /// <summary>The longest accepted value.</summary>
+    public const int MaxLength = 64;
+
+    private readonly string? _value;
+
+    /// <summary>Creates the identifier.</summary>
+    /// <exception cref="CommerceValidationException">The value is empty, longer than <see cref="MaxLength"/> or not printable ASCII (<c>core.invalid_identifier</c>).</exception>
+    public CheckoutId(string value) => _value = IdentifierRules.Validate(value, nameof(CheckoutId), MaxLength);
+
+    /// <summary>The identifier's text.</summary>
+    public string Value => _value ?? throw new InvalidOperationException("The default CheckoutId has no value.");
+
+    /// <summary>Whether this is the default (empty) value.</summary>
+    public bool IsEmpty => _value is null;
+
+    /// <summary>Parses a value, returning false instead of throwing when it is invalid.</summary>
+    public static bool TryParse([NotNullWhen(true)] string? value, out CheckoutId result)
+    {
+        if (IdentifierRules.IsValid(value, MaxLength))
+        {
+            result = new CheckoutId(value);
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(CheckoutId other) => string.Equals(_value, other._value, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is CheckoutId other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => _value is null ? 0 : StringComparer.Ordinal.GetHashCode(_value);
+
+    /// <inheritdoc />
+    public int CompareTo(CheckoutId other) => string.CompareOrdinal(_value, other._value);
+
+    /// <inheritdoc />
+    public override string ToString() => _value ?? string.Empty;
+
+    /// <inheritdoc />
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    /// <inheritdoc />
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
+    {
+        var text = _value ?? string.Empty;
+        if (text.TryCopyTo(destination))
+        {
+            charsWritten = text.Length;
+            return true;
+        }
+
+        charsWritten = 0;
+        return false;
+    }
+
+    /// <summary>Ordinal equality.</summary>
+    public static bool operator ==(CheckoutId left, CheckoutId right) => left.Equals(right);
+
+    /// <summary>Ordinal inequality.</summary>
+    public static bool operator !=(CheckoutId left, CheckoutId right) => !left.Equals(right);
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator <(CheckoutId left, CheckoutId right) => left.CompareTo(right) < 0;
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator >(CheckoutId left, CheckoutId right) => left.CompareTo(right) > 0;
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator <=(CheckoutId left, CheckoutId right) => left.CompareTo(right) <= 0;
+
+    /// <summary>Ordinal order.</summary>
+    public static bool operator >=(CheckoutId left, CheckoutId right) => left.CompareTo(right) >= 0;
+}
