@@ -7,6 +7,7 @@ using Commerce.Payments;
 using Commerce.Payments.Providers.Stripe;
 using Marketplace.Carts;
 using Marketplace.Catalog;
+using Marketplace.Checkout;
 using Marketplace.Diagnostics;
 using Marketplace.Errors;
 using Marketplace.Health;
@@ -92,6 +93,12 @@ else
 
 builder.Services.AddSingleton<ProductCache>();
 
+// Checkout: the saga over the engines above, prices from the catalog, flash-sale admission (per-buyer and global
+// token buckets, a bounded queue, a sold-out gate) configured in the "Checkout" section.
+builder.Services.AddSingleton<MarketplacePriceCatalog>();
+builder.Services.AddCommerceCheckout(options => builder.Configuration.GetSection("Checkout").Bind(options))
+    .UsePriceCatalog(static sp => sp.GetRequiredService<MarketplacePriceCatalog>());
+
 // After the migrations: hosted services start in registration order.
 builder.Services.AddHostedService<DemoSeeder>();
 
@@ -168,6 +175,7 @@ if (settings.DevTokens)
 
 app.MapCatalogEndpoints();
 app.MapCartEndpoints();
+app.MapCheckoutEndpoints();
 app.MapOrderEndpoints();
 app.MapWebhookEndpoints();
 app.MapNotificationEndpoints();

@@ -18,6 +18,7 @@ public sealed class AccessTests(MarketplaceFactory factory)
         { "PUT", "/api/cart/items/flash-console" },
         { "DELETE", "/api/cart/items/flash-console" },
         { "DELETE", "/api/cart" },
+        { "POST", "/api/checkout" },
         { "GET", "/api/orders" },
         { "GET", "/api/orders/ord-1" },
         { "POST", "/api/orders/ord-1/cancel" },
@@ -64,6 +65,8 @@ public sealed class AccessTests(MarketplaceFactory factory)
         { "admin", "GET", "/api/cart" },
         { "seller", "PUT", "/api/cart/items/flash-console" },
         { "seller", "DELETE", "/api/cart" },
+        { "seller", "POST", "/api/checkout" },
+        { "admin", "POST", "/api/checkout" },
         { "seller", "GET", "/api/orders" },
     };
 

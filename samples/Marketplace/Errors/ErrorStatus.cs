@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Commerce;
+using Commerce.Checkout;
 using Commerce.Inventory;
 using Commerce.Ordering;
 using Commerce.Payments;
@@ -10,8 +11,7 @@ namespace Marketplace.Errors;
 /// <remarks>
 /// Mapped by code rather than by exception type because the engine throws some conflicts as
 /// <see cref="CommerceValidationException"/> (a reused idempotency key is "invalid input" to the engine, but to an
-/// HTTP client it is a 409: the request was fine, it clashes with one already made). Codes of packages the sample
-/// does not reference at compile time (<c>checkout.*</c>) are mapped by name.
+/// HTTP client it is a 409: the request was fine, it clashes with one already made).
 /// </remarks>
 public static class ErrorStatus
 {
@@ -58,14 +58,26 @@ public static class ErrorStatus
         [PaymentErrorCodes.WebhookMalformed] = StatusCodes.Status400BadRequest,
         [PaymentErrorCodes.WebhookTooLarge] = StatusCodes.Status413PayloadTooLarge,
 
-        ["checkout.price_changed"] = StatusCodes.Status409Conflict,
-        ["checkout.sold_out"] = StatusCodes.Status409Conflict,
-        ["checkout.insufficient_stock"] = StatusCodes.Status409Conflict,
-        ["checkout.declined"] = StatusCodes.Status402PaymentRequired,
-        ["checkout.payment_declined"] = StatusCodes.Status402PaymentRequired,
-        ["checkout.busy"] = StatusCodes.Status429TooManyRequests,
-        ["checkout.idempotency_key_reused"] = StatusCodes.Status409Conflict,
-        ["checkout.in_progress"] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.InvalidRequest] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.MissingIdempotencyKey] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.EmptyCart] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.TooManyLines] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.DuplicateLine] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.InvalidQuantity] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.CurrencyMismatch] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.UnknownSku] = StatusCodes.Status400BadRequest,
+        [CheckoutErrorCodes.PriceChanged] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.SoldOut] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.QuantityCapExceeded] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.IdempotencyKeyReused] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.ReservationExpired] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.InProgress] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.OrderUnavailable] = StatusCodes.Status409Conflict,
+        [CheckoutErrorCodes.Busy] = StatusCodes.Status429TooManyRequests,
+        [CheckoutErrorCodes.Declined] = StatusCodes.Status402PaymentRequired,
+        [CheckoutErrorCodes.PaymentFailed] = StatusCodes.Status502BadGateway,
+        [CheckoutErrorCodes.PaymentPending] = StatusCodes.Status202Accepted,
+        [CheckoutErrorCodes.NotFound] = StatusCodes.Status404NotFound,
 
         [MarketplaceErrorCodes.ProductNotFound] = StatusCodes.Status404NotFound,
         [MarketplaceErrorCodes.OrderNotFound] = StatusCodes.Status404NotFound,
