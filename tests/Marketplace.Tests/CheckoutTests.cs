@@ -110,15 +110,15 @@ public sealed class CheckoutTests(MarketplaceFactory factory)
     [Fact]
     public async Task A_flash_sale_over_http_sells_exactly_the_stock_and_never_more()
     {
-        const int units = 15;
-        const int buyers = 120;
+        const int Units = 15;
+        const int Buyers = 120;
         var seller = await factory.SellerAsync();
-        var sku = await Scenario.ListProductAsync(seller, stock: units, priceMinor: 9_900);
-        var clients = await Task.WhenAll(Enumerable.Range(0, buyers).Select(_ => factory.BuyerAsync()));
+        var sku = await Scenario.ListProductAsync(seller, stock: Units, priceMinor: 9_900);
+        var clients = await Task.WhenAll(Enumerable.Range(0, Buyers).Select(_ => factory.BuyerAsync()));
         var responses = await Task.WhenAll(clients.Select(c => c.PostJsonAsync("/api/checkout", Body(sku, 1, 9_900), MarketplaceFactory.NewKey())));
 
         var placed = responses.Count(static r => r.StatusCode == HttpStatusCode.Created);
-        Assert.Equal(units, placed);
+        Assert.Equal(Units, placed);
         Assert.All(responses.Where(static r => r.StatusCode != HttpStatusCode.Created), static r => Assert.Contains((int)r.StatusCode, new[] { 409, 429 }));
         Assert.Equal(0, await Scenario.AvailableAsync(clients[0], sku));
         var stock = await (await seller.GetAsync($"/api/products/{sku}/stock")).JsonAsync();
