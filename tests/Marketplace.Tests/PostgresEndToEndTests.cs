@@ -21,6 +21,7 @@ public sealed partial class PostgresEndToEndTests
         try
         {
             string sku;
+            string orderId;
             var seller = "pg-seller";
             var buyer = "pg-buyer";
             await using (var host = await HostProcess.StartAsync(connectionString, schema))
@@ -49,6 +50,26 @@ public sealed partial class PostgresEndToEndTests
                 Assert.DoesNotContain(sku, CatalogTests.Skus(none));
 
                 var buyerClient = await host.ClientForAsync(buyer, "buyer");
+
+                // Checkout over HTTP on the PostgreSQL stores: placed, replayed by key, readable, shipped.
+                var key = MarketplaceFactory.NewKey();
+                var checkout = new { lines = new[] { new { sku, quantity = 2, unitPriceMinor = 2_400 } }, currency = "USD", paymentToken = "tok_visa" };
+                var placed = await (await buyerClient.PostJsonAsync("/api/checkout", checkout, key)).JsonAsync(HttpStatusCode.Created);
+                orderId = placed.GetProperty("orderId").GetString()!;
+                var replay = await (await buyerClient.PostJsonAsync("/api/checkout", checkout, key)).JsonAsync(HttpStatusCode.Created);
+                Assert.Equal(orderId, replay.GetProperty("orderId").GetString());
+                Assert.Equal(4, await Scenario.AvailableAsync(buyerClient, sku));
+                await (await buyerClient.PostJsonAsync("/api/checkout",
+                    new { lines = new[] { new { sku, quantity = 1, unitPriceMinor = 2_400 } }, currency = "USD", paymentToken = "tok_decline" }, MarketplaceFactory.NewKey()))
+                    .AssertProblemAsync(402, "checkout.declined");
+                await (await buyerClient.PostJsonAsync("/api/checkout",
+                    new { lines = new[] { new { sku, quantity = 9, unitPriceMinor = 2_400 } }, currency = "USD", paymentToken = "tok_visa" }, MarketplaceFactory.NewKey()))
+                    .AssertProblemAsync(409, "checkout.sold_out");
+                var shipped = await (await sellerClient.PostJsonAsync($"/api/orders/{orderId}/fulfilments/{seller}/ship", new { trackingNumber = "PG-1" })).JsonAsync();
+                Assert.Equal("shipped", Scenario.Status(shipped));
+                var stranger = await host.ClientForAsync("pg-stranger", "seller");
+                await (await stranger.GetAsync($"/api/orders/{orderId}")).AssertProblemAsync(404, "marketplace.order_not_found");
+
                 await (await buyerClient.PutJsonAsync($"/api/cart/items/{sku}", new { quantity = 2 })).JsonAsync();
                 await (await sellerClient.PutJsonAsync($"/api/products/{sku}/stock", new { onHand = 5 })).JsonAsync();
 
@@ -69,6 +90,10 @@ public sealed partial class PostgresEndToEndTests
                 var cart = await (await buyerClient.GetAsync("/api/cart")).JsonAsync();
                 Assert.Equal(sku, cart.GetProperty("lines")[0].GetProperty("sku").GetString());
                 Assert.Equal(2, cart.GetProperty("lines")[0].GetProperty("quantity").GetInt32());
+
+                var order = await (await buyerClient.GetAsync($"/api/orders/{orderId}")).JsonAsync();
+                Assert.Equal("shipped", Scenario.Status(order));
+                Assert.Equal(4_800, order.GetProperty("payment").GetProperty("capturedMinor").GetInt64());
 
                 var all = await (await host.Client.GetAsync("/api/products?pageSize=1")).JsonAsync();
                 Assert.Equal(HostProcess.SeedProducts + 2, all.GetProperty("total").GetInt32());
