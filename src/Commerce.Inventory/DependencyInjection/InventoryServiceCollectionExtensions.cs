@@ -42,7 +42,7 @@ public static class InventoryServiceCollectionExtensions
         services.TryAddSingleton<IInventoryStore>(static sp => new InMemoryInventoryStore(
             recordEvents: sp.GetService<IEventPublisher>() is not null, timeProvider: sp.GetRequiredService<TimeProvider>()));
         services.TryAddKeyedSingleton<IOutboxStore>(InventoryOutboxRelayService.OutboxKey, static (sp, _) =>
-            (sp.GetRequiredService<IInventoryStore>() as InMemoryInventoryStore)?.Outbox ?? NoOutbox.Instance);
+            (sp.GetRequiredService<IInventoryStore>() as InMemoryInventoryStore)?.Outbox ?? EmptyOutboxStore.Instance);
         services.TryAddSingleton(static sp => new InventoryService(
             sp.GetRequiredService<IInventoryStore>(),
             sp.GetRequiredService<IOptions<InventoryOptions>>().Value,
@@ -51,18 +51,6 @@ public static class InventoryServiceCollectionExtensions
         services.AddHostedService<ReservationExpiryService>();
         services.AddHostedService<InventoryOutboxRelayService>();
         return new InventoryBuilder(services);
-    }
-
-    private sealed class NoOutbox : IOutboxStore
-    {
-        public static readonly NoOutbox Instance = new();
-
-        public ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(int maxCount, TimeSpan lease, CancellationToken cancellationToken) =>
-            new(Array.Empty<OutboxMessage>());
-
-        public ValueTask MarkPublishedAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => default;
-
-        public ValueTask MarkFailedAsync(OutboxMessage message, string error, TimeSpan retryAfter, bool deadLetter, CancellationToken cancellationToken) => default;
     }
 }
 

@@ -40,7 +40,7 @@ public static class OrderingServiceCollectionExtensions
         services.TryAddSingleton<IOrderStore>(static sp => new InMemoryOrderStore(
             recordEvents: sp.GetService<IEventPublisher>() is not null, timeProvider: sp.GetRequiredService<TimeProvider>()));
         services.TryAddKeyedSingleton<IOutboxStore>(OrderingOutboxRelayService.OutboxKey, static (sp, _) =>
-            (sp.GetRequiredService<IOrderStore>() as InMemoryOrderStore)?.Outbox ?? NoOutbox.Instance);
+            (sp.GetRequiredService<IOrderStore>() as InMemoryOrderStore)?.Outbox ?? EmptyOutboxStore.Instance);
         services.TryAddSingleton(static sp => new OrderService(
             sp.GetRequiredService<IOrderStore>(),
             sp.GetRequiredService<IOptions<OrderingOptions>>().Value,
@@ -48,18 +48,6 @@ public static class OrderingServiceCollectionExtensions
             sp.GetRequiredService<OrderingMetrics>()));
         services.AddHostedService<OrderingOutboxRelayService>();
         return new OrderingBuilder(services);
-    }
-
-    private sealed class NoOutbox : IOutboxStore
-    {
-        public static readonly NoOutbox Instance = new();
-
-        public ValueTask<IReadOnlyList<OutboxMessage>> ClaimAsync(int maxCount, TimeSpan lease, CancellationToken cancellationToken) =>
-            new(Array.Empty<OutboxMessage>());
-
-        public ValueTask MarkPublishedAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => default;
-
-        public ValueTask MarkFailedAsync(OutboxMessage message, string error, TimeSpan retryAfter, bool deadLetter, CancellationToken cancellationToken) => default;
     }
 }
 

@@ -1,0 +1,98 @@
+using Commerce.Events;
+using Commerce.Ordering;
+using Commerce.Payments;
+using Commerce.Payments.Providers.Simulated;
+
+namespace Commerce.Checkout.Tests;
+
+public sealed class PaymentOutcomeTests
+{
+    [Fact]
+    public async Task An_unknown_outcome_waits_for_the_resolver_then_completes()
+    {
+        await using var h = CheckoutHarness.Create();
+        var sku = await h.SkuAsync(5);
+        var request = h.Request(sku, 2, token: SimulatedPaymentProvider.LostResponseToken);
+
+        var pending = await h.Checkout.CheckoutAsync(request);
+
+        Assert.Equal(CheckoutStatus.Pending, pending.Status);
+        Assert.Equal(CheckoutErrorCodes.PaymentPending, pending.Error!.Code);
+        Assert.Equal((5, 2), await h.StockAsync(sku));
+        Assert.Equal(OrderState.AwaitingPayment, (await h.Orders.GetAsync(pending.OrderId!.Value))!.State);
+
+        // Recovery before the resolver settled the payment leaves it waiting: no guess, no second authorization.
+        h.Time.Advance(h.Options.PendingRetryDelay + TimeSpan.FromSeconds(1));
+        await h.Checkout.RecoverDueAsync();
+        Assert.Equal(CheckoutStep.OrderPlaced, (await h.Store.GetAsync(pending.CheckoutId!.Value, default))!.Step);
+        Assert.Equal(CheckoutErrorCodes.PaymentPending, (await h.Checkout.CheckoutAsync(request)).Error!.Code);
+
+        await h.RecoverAllAsync([request]);
+
+        var done = await h.Checkout.CheckoutAsync(request);
+        Assert.Equal(CheckoutStatus.Completed, done.Status);
+        Assert.True(done.IsReplay);
+        Assert.Equal((3, 0), await h.StockAsync(sku));
+        Assert.Equal(1, h.Psp.Authorizations);
+        Assert.Equal(1, h.Psp.Captures);
+        await h.AssertSettledAsync([request], [sku]);
+    }
+
+    [Fact]
+    public async Task A_payment_provider_failure_compensates()
+    {
+        await using var h = CheckoutHarness.Create(psp: new SimulatedPaymentProviderOptions { ErrorRate = 1.0 });
+        var sku = await h.SkuAsync(5);
+
+        var result = await h.Checkout.CheckoutAsync(h.Request(sku, 1));
+
+        Assert.Equal(CheckoutStatus.Failed, result.Status);
+        Assert.Equal(CheckoutErrorCodes.PaymentFailed, result.Error!.Code);
+        Assert.Equal((5, 0), await h.StockAsync(sku));
+        Assert.Equal(OrderState.Cancelled, (await h.Orders.GetAsync(result.OrderId!.Value))!.State);
+    }
+
+    [Fact]
+    public async Task On_shipment_capture_takes_each_sellers_share_when_it_ships()
+    {
+        await using var h = CheckoutHarness.Create(o => o.CaptureMode = CaptureMode.OnShipment);
+        var a = await h.SkuAsync(5, CheckoutHarness.SellerA);
+        var b = await h.SkuAsync(5, CheckoutHarness.SellerB);
+        var request = h.Request(a, 2) with { Lines = [new CheckoutLine(a, 2, CheckoutHarness.Price), new CheckoutLine(b, 1, CheckoutHarness.Price)] };
+
+        var result = await h.Checkout.CheckoutAsync(request);
+
+        Assert.Equal(CheckoutStatus.Completed, result.Status);
+        Assert.Equal(CheckoutStep.AwaitingShipment, result.Step);
+        var orderId = result.OrderId!.Value;
+        Assert.Equal(PaymentStatus.Authorized, (await h.Payments.GetAsync(result.PaymentId!.Value, default))!.Status);
+        Assert.Equal(0, h.Psp.Captures);
+        Assert.Empty(await h.Store.ListDueAsync(h.Time.GetUtcNow().AddYears(1), 10, default));
+
+        await h.Orders.ExecuteAsync(new ShipFulfilment(orderId, new CommandId("ship-b"), "seller-b", CheckoutHarness.SellerB, "TRACK-B"));
+        var first = await h.Checkout.HandleOrderEventAsync(ShippedEvent(orderId, CheckoutHarness.SellerB));
+        var duplicate = await h.Checkout.HandleOrderEventAsync(ShippedEvent(orderId, CheckoutHarness.SellerB));
+        var payment = await h.Payments.GetAsync(result.PaymentId!.Value, default);
+        Assert.Equal(ShipmentCaptureOutcome.Captured, first);
+        Assert.Equal(ShipmentCaptureOutcome.Captured, duplicate);
+        Assert.Equal(1_000, payment!.CapturedMinor);
+        Assert.Equal(PaymentStatus.PartiallyCaptured, payment.Status);
+
+        Assert.Equal(ShipmentCaptureOutcome.Captured, await h.Checkout.CaptureShipmentAsync(orderId, CheckoutHarness.SellerA));
+        payment = await h.Payments.GetAsync(result.PaymentId!.Value, default);
+        Assert.Equal(3_000, payment!.CapturedMinor);
+        Assert.Equal(PaymentStatus.Captured, payment.Status);
+        Assert.Equal(2, h.Psp.Captures);
+        Assert.Equal(CheckoutStep.Completed, (await h.Store.GetAsync(result.CheckoutId!.Value, default))!.Step);
+        Assert.Equal(ShipmentCaptureOutcome.NotApplicable, await h.Checkout.HandleOrderEventAsync(
+            new EventEnvelope(Guid.NewGuid(), OrderEventTypes.Paid, orderId.Value, h.Time.GetUtcNow(), "{}"u8.ToArray())));
+    }
+
+    private static EventEnvelope ShippedEvent(OrderId orderId, SellerId seller)
+    {
+        var payload = new OrderEventPayload(orderId.Value, 3, Guid.NewGuid(), OrderEventTypes.FulfilmentShipped, "ship", seller.Value, null,
+            DateTimeOffset.UnixEpoch, "paid", "partially_shipped") { SellerId = seller.Value, TrackingNumber = "T" };
+        return new EventEnvelope(payload.EventId, OrderEventTypes.FulfilmentShipped, orderId.Value, DateTimeOffset.UnixEpoch,
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(payload, OrderingJsonContext.Default.OrderEventPayload));
+    }
+}
