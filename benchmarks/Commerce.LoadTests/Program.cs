@@ -18,6 +18,11 @@ public static class Program
             return await Ordering.OrderingLoad.MainAsync(args[1..]);
         }
 
+        if (args is ["checkout", ..])
+        {
+            return await Checkout.CheckoutLoad.MainAsync(args[1..]);
+        }
+
         if (args is ["payments", ..])
         {
             return await Payments.PaymentsLoadRun.MainAsync(args[1..]);

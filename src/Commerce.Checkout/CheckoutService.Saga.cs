@@ -94,7 +94,7 @@ public sealed partial class CheckoutService
             begun = await _store.BeginAsync(saga with
             {
                 Step = CheckoutStep.OrderPlaced,
-                Version = 1,
+                Version = saga.Version + 1,
                 UpdatedAt = now,
                 LeaseExpiresAt = ToMicroseconds(now + _options.SagaLease),
             }, cancellationToken).ConfigureAwait(false);

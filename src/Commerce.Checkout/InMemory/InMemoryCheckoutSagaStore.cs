@@ -61,6 +61,14 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
                     continue;
                 }
 
+                if (existing.Saga.Version != saga.Version - 1)
+                {
+                    // Resuming a started saga is conditional on its version like any write: a stale resume loses.
+                    var stored = existing.Saga;
+                    existing.Gate.Release();
+                    return new BeginResult(BeginStatus.Existing, stored);
+                }
+
                 slot = existing;
                 break;
             }

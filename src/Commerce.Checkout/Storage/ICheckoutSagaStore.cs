@@ -27,8 +27,8 @@ namespace Commerce.Checkout.Storage;
 /// id, order id with fixed command ids), so the recovery worker simply calls the same group again with the same saga,
 /// and a store must accept that: re-running a group whose steps already happened repeats none of them.</para>
 /// <para><b>Concurrency.</b> Every saga write is conditional: it applies only if the stored saga is at
-/// <c>saga.Version - 1</c> (for <see cref="BeginAsync"/>: no saga has the key, or the key's saga is at
-/// <see cref="CheckoutStep.Started"/> with the same id). Losing that race is an answer
+/// <c>saga.Version - 1</c> (for <see cref="BeginAsync"/>: no saga has the key and the saga is at version 1, or the
+/// key's saga is at <see cref="CheckoutStep.Started"/> with the same id and at <c>saga.Version - 1</c>). Losing that race is an answer
 /// (<see cref="SagaWriteStatus.VersionConflict"/> with the stored saga), never an exception. In an atomic store a lost
 /// race rolls the group's other steps back too. A composing store cannot roll back, but the steps it ran are the same
 /// idempotent steps the winner ran (or will run), so nothing is done twice; when the winner failed the saga, the
