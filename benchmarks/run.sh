@@ -7,6 +7,8 @@
 #                                       store and the hot-SKU gate vs redis-benchmark running the same Lua (EVALSHA)
 #   benchmarks/run.sh ratelimit [args]   throwaway Redis; Redis rate limiter acquisitions/s vs redis-benchmark running its Lua
 #   benchmarks/run.sh checkout-postgres [args]   durable throwaway PostgreSQL; checkouts (every store on PostgreSQL) vs pgbench
+#   benchmarks/run.sh marketplace [memory|postgres] [load args]   starts the sample host (in memory, or on a durable
+#                                   throwaway PostgreSQL) on a free port and runs a flash sale over HTTP against it
 # ./build.sh bench [...] runs this script with the same arguments.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,10 +16,38 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 mode=load
 case "${1:-}" in
-  micro|load|ordering|redis|ratelimit|checkout-postgres) mode="$1"; shift ;;
+  micro|load|ordering|redis|ratelimit|checkout-postgres|marketplace) mode="$1"; shift ;;
 esac
 
 case "$mode" in
+  marketplace)
+    storage=memory
+    case "${1:-}" in memory|postgres) storage="$1"; shift ;; esac
+    dotnet build samples/Marketplace -c Release
+    dotnet build benchmarks/Marketplace.LoadTests -c Release
+    . eng/servers.sh
+    host_pid=""
+    cleanup() {
+      [ -z "$host_pid" ] || { kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; }
+      stop_servers
+    }
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    port=$(free_port)
+    host_args=(--urls "http://127.0.0.1:$port" --Logging:LogLevel:Default=Warning)
+    if [ "$storage" = postgres ]; then
+      start_postgres durable
+      host_args+=(--storage postgres --postgres "$COMMERCE_TEST_POSTGRES" --schema "bench_http")
+    fi
+    mkdir -p benchmarks/artifacts
+    dotnet samples/Marketplace/bin/Release/net10.0/Marketplace.dll "${host_args[@]}" > benchmarks/artifacts/marketplace-host.log 2>&1 &
+    host_pid=$!
+    case " $* " in
+      *" --output "*) ;;
+      *) set -- "$@" --output "benchmarks/artifacts/marketplace-$storage-results.md" ;;
+    esac
+    dotnet benchmarks/Marketplace.LoadTests/bin/Release/net10.0/Marketplace.LoadTests.dll --url "http://127.0.0.1:$port" "$@"
+    ;;
   micro)
     dotnet build benchmarks/Commerce.Benchmarks -c Release
     [ $# -gt 0 ] || set -- --filter '*'

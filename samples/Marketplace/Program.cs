@@ -1,17 +1,47 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Commerce.Events;
+using Commerce.Inventory;
+using Commerce.Ordering;
+using Commerce.Payments;
+using Commerce.Payments.Providers.Stripe;
+using Marketplace.Carts;
 using Marketplace.Catalog;
+using Marketplace.Checkout;
+using Marketplace.Diagnostics;
 using Marketplace.Errors;
+using Marketplace.Health;
+using Marketplace.Hosting;
 using Marketplace.Identity;
-using Marketplace.Reservations;
+using Marketplace.Notifications;
+using Marketplace.Orders;
+using Marketplace.Payments;
 using Marketplace.Seeding;
-using Marketplace.Sellers;
-using Microsoft.AspNetCore.Authentication;
+using Marketplace.Storage;
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// The short switches (--storage, --postgres, --redis, --dev-tokens, ...) on top of appsettings.json and
+// Marketplace__* environment variables; --Marketplace:Storage=postgres works too.
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(MarketplaceOptions.SwitchMappings));
+var settings = builder.Configuration.GetSection(MarketplaceOptions.Section).Get<MarketplaceOptions>() ?? new MarketplaceOptions();
+var problems = settings.Validate();
+if (problems.Count > 0)
+{
+    // Stop before anything starts, naming each bad setting and how to fix it.
+    await Console.Error.WriteLineAsync("The marketplace cannot start:\n  - " + string.Join("\n  - ", problems));
+    return 2;
+}
+
+builder.Services.AddOptions<MarketplaceOptions>().Bind(builder.Configuration.GetSection(MarketplaceOptions.Section))
+    .Validate(static o => o.Validate().Count == 0, "The Marketplace settings are invalid.").ValidateOnStart();
 
 // 127.0.0.1:5080 unless the host was told otherwise (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS, Kestrel
 // endpoints). Set in code rather than in appsettings.json, where it would override ASPNETCORE_URLS.
@@ -23,86 +53,160 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"])
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
-// Inventory: the embedded in-memory store by default, PostgreSQL when ConnectionStrings:Commerce is set.
-var inventory = builder.Services.AddCommerceInventory(options => builder.Configuration.GetSection("Inventory").Bind(options));
-var connectionString = builder.Configuration.GetConnectionString("Commerce");
-var store = string.IsNullOrWhiteSpace(connectionString) ? "in-memory" : "PostgreSQL";
-if (!string.IsNullOrWhiteSpace(connectionString))
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
+
+// The engine: in memory by default, PostgreSQL with --storage postgres (each store migrates its schema at start-up,
+// before any other hosted service runs).
+var postgres = settings.StorageKind == StorageKind.Postgres;
+if (postgres)
 {
-    inventory.UsePostgreSql(connectionString);
+    builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgreSql!));
 }
 
-builder.Services.AddSingleton<ProductCatalog>();
-builder.Services.AddSingleton<ReservationOwners>();
+builder.Services.TryAddSingletonTimeProvider();
+builder.Services.AddSingleton<MarketplaceTelemetry>();
+builder.Services.AddSingleton<NotificationFeed>();
+builder.Services.AddSingleton<IEventPublisher, OrderNotificationPublisher>();
 
-// Registered after the inventory engine so that it starts after the engine's migration.
+var inventory = builder.Services.AddCommerceInventory(options => builder.Configuration.GetSection("Inventory").Bind(options));
+var ordering = builder.Services.AddCommerceOrdering();
+var payments = builder.Services.AddCommercePayments()
+    .AddSimulatedProvider("simulated")
+    .AddWebhookParser("simulated", sp => new StripeWebhookParser(
+        // The simulated PSP signs its webhooks the way Stripe does; the API key is never used by the parser.
+        new StripeOptions { ApiKey = "sk_simulated", WebhookSecret = settings.WebhookSecret }, sp.GetRequiredService<TimeProvider>()));
+if (postgres)
+{
+    var schema = settings.Schema;
+    inventory.UsePostgreSql(static sp => sp.GetRequiredService<NpgsqlDataSource>(), o => o.Schema = schema);
+    ordering.UsePostgreSql(static sp => sp.GetRequiredService<NpgsqlDataSource>(), o => o.Schema = schema);
+    payments.UsePostgreSql(static sp => sp.GetRequiredService<NpgsqlDataSource>(), o => o.Schema = schema);
+    builder.Services.AddHostedService<MarketplaceSchema>();
+    builder.Services.AddSingleton<IProductStore, PostgreSqlProductStore>();
+    builder.Services.AddSingleton<ICartStore, PostgreSqlCartStore>();
+}
+else
+{
+    builder.Services.AddSingleton<IProductStore, InMemoryProductStore>();
+    builder.Services.AddSingleton<ICartStore, InMemoryCartStore>();
+}
+
+builder.Services.AddSingleton<ProductCache>();
+
+// Checkout: the saga over the engines above, prices from the catalog, flash-sale admission (per-buyer and global
+// token buckets, a bounded queue, a sold-out gate) configured in the "Checkout" section.
+builder.Services.AddSingleton<MarketplacePriceCatalog>();
+builder.Services.AddCommerceCheckout(options => builder.Configuration.GetSection("Checkout").Bind(options))
+    .UsePriceCatalog(static sp => sp.GetRequiredService<MarketplacePriceCatalog>());
+
+// After the migrations: hosted services start in registration order.
 builder.Services.AddHostedService<DemoSeeder>();
 
+// Health: live is "the process answers"; ready checks every server the host depends on.
+var health = builder.Services.AddHealthChecks();
+if (postgres)
+{
+    health.AddCheck<PostgreSqlHealthCheck>("postgresql", tags: ["ready"]);
+}
+
+if (!string.IsNullOrWhiteSpace(settings.Redis))
+{
+    builder.Services.AddSingleton<RedisHealthCheck>();
+    health.AddCheck<RedisHealthCheck>("redis", tags: ["ready"]);
+}
+
 // Errors: every failure is RFC 7807 problem details with a stable "code" extension.
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = CommerceProblems.AddMissingCode);
 builder.Services.AddExceptionHandler<CommerceExceptionHandler>();
 
 // Unreadable bodies and parameters throw in every environment (not only Development), so that the exception
-// handler answers them with a code instead of an empty 400.
+// handler answers them with a code instead of an empty 400. Bodies are strict: an unknown field or a number sent as
+// a string is refused, not ignored or coerced.
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 builder.Services.ConfigureHttpJsonOptions(options =>
-    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+{
+    options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+    options.SerializerOptions.AllowDuplicateProperties = false;
+    options.SerializerOptions.MaxDepth = 16;
+    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+});
 
-// Identity: the DEMO header scheme (see Identity/DemoAuthentication.cs); replace it with real authentication.
-builder.Services.AddAuthentication(DemoAuthentication.Scheme)
-    .AddScheme<AuthenticationSchemeOptions, DemoAuthenticationHandler>(DemoAuthentication.Scheme, configureOptions: null);
-// The demo scheme issues no cookies or tokens, so nothing needs durable Data Protection keys: keep them in memory
-// instead of writing a key ring to the user's profile (and warning that it is unencrypted) on every start.
+// Identity: bearer tokens (ASP.NET Core's own format, protected by Data Protection). The dev token endpoint issues
+// them; a real deployment issues them from its identity provider and turns the endpoint off.
+builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
+    .AddBearerToken(options => options.BearerTokenExpiration = settings.TokenLifetime);
+
+// Keys in memory: tokens die with the process, which suits a sample. Several hosts behind a balancer would share a
+// key ring (PersistKeysToDbContext, a shared folder, ...).
 builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
 builder.Services.AddAuthorizationBuilder()
     .AddPolicy(MarketplacePolicies.Buyer, policy => policy.RequireAuthenticatedUser().RequireRole(MarketplaceRoles.Buyer))
-    .AddPolicy(MarketplacePolicies.Seller, policy => policy.RequireAuthenticatedUser().RequireRole(MarketplaceRoles.Seller));
+    .AddPolicy(MarketplacePolicies.Seller, policy => policy.RequireAuthenticatedUser().RequireRole(MarketplaceRoles.Seller))
+    .AddPolicy(MarketplacePolicies.Admin, policy => policy.RequireAuthenticatedUser().RequireRole(MarketplaceRoles.Admin))
+    .AddPolicy(MarketplacePolicies.AnyUser, policy => policy.RequireAuthenticatedUser());
+
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<BodySizeLimit>();
 app.UseAuthentication();
 app.UseAuthorization();
 
 // A landing document, so that a bare curl of the root says what to try next (samples/Marketplace/README.md has more).
-var index = new
+app.MapGet("/", () => TypedResults.Ok(new
 {
     name = "Commerce Engine sample marketplace",
-    inventoryStore = store,
-    identity = $"DEMO header '{DemoAuthentication.HeaderName}: buyer:<name>' or '{DemoAuthentication.HeaderName}: seller:<name>'",
-    endpoints = new[]
-    {
-        "GET /catalog/products?q=&seller=&offset=&limit=",
-        "GET /catalog/products/{sku}",
-        "GET|POST /seller/products",
-        "GET|PUT /seller/products/{sku}",
-        "GET /seller/products/{sku}/stock",
-        "POST /seller/products/{sku}/stock/adjustments",
-        "GET|POST /cart/reservations",
-        "GET /cart/reservations/{id}",
-        "POST /cart/reservations/{id}/commit",
-        "POST /cart/reservations/{id}/release",
-    },
-};
-app.MapGet("/", () => TypedResults.Ok(index)).AllowAnonymous();
+    storage = postgres ? "postgres" : "memory",
+    token = settings.DevTokens
+        ? "POST /api/dev/tokens {\"userId\":\"alice\",\"role\":\"buyer\"} then send 'Authorization: Bearer <token>'"
+        : "dev tokens are off (--dev-tokens false)",
+    flashSaleSku = DemoSeeder.FlashSaleSku,
+    openApi = "/openapi/v1.json",
+})).AllowAnonymous().ExcludeFromDescription();
+
+if (settings.DevTokens)
+{
+    app.MapDevTokenEndpoints();
+}
+
 app.MapCatalogEndpoints();
-app.MapSellerEndpoints();
 app.MapCartEndpoints();
+app.MapCheckoutEndpoints();
+app.MapOrderEndpoints();
+app.MapWebhookEndpoints();
+app.MapNotificationEndpoints();
+app.MapOpenApi().AllowAnonymous();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = static _ => false }).AllowAnonymous();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = static c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync })
+    .AllowAnonymous();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
-    // The test server has no addresses; a real run logs where to point curl.
+    // The test server has no addresses; a real run prints where to point curl and how to get a token.
     var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
     var url = addresses?.FirstOrDefault() ?? "(in-process test server)";
-    LogReady(app.Logger, url, store);
+    var storage = postgres ? $"postgres, schema {settings.Schema}" : "memory";
+    var tokenHint = settings.DevTokens
+        ? $"curl -s -X POST {url}/api/dev/tokens -H 'Content-Type: application/json' -d '{{\"userId\":\"alice\",\"role\":\"buyer\"}}'"
+        : "dev tokens are off";
+    Console.WriteLine($"Marketplace listening on {url} (storage: {storage}). Get a token: {tokenHint}");
+    Console.WriteLine($"Try: curl '{url}/api/products?q=mug' · OpenAPI: {url}/openapi/v1.json · flash-sale SKU: {DemoSeeder.FlashSaleSku}");
+    if (!string.IsNullOrWhiteSpace(settings.Redis))
+    {
+        LogRedisPending(app.Logger);
+    }
 });
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The sample marketplace host; public and partial so that tests can start it with WebApplicationFactory.</summary>
 public partial class Program
 {
-    [LoggerMessage(1, LogLevel.Information, "Marketplace listening on {Url} (inventory store: {Store}). Try: curl {Url}/catalog/products")]
-    private static partial void LogReady(ILogger logger, string url, string store);
+    [LoggerMessage(1, LogLevel.Warning, "--redis: Redis is checked by /health/ready; the Redis inventory store and hot-SKU gate are not wired into this host yet, so stock stays in the configured storage.")]
+    private static partial void LogRedisPending(ILogger logger);
 }

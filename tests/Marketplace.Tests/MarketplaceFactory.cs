@@ -1,8 +1,8 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using Marketplace.Idempotency;
-using Marketplace.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -11,27 +11,30 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Marketplace.Tests;
 
 /// <summary>
-/// One in-process marketplace for the whole assembly, seeded like a real run. Tests share it and run in parallel,
-/// so each one works on SKUs and idempotency keys of its own (<see cref="NewSku"/>, <see cref="NewKey"/>) and never
-/// changes the stock of the seeded products.
+/// One in-process marketplace on the embedded default for the whole assembly, seeded like a real run (with a smaller
+/// catalog). Tests share it and run in parallel, so each one works on SKUs, users and keys of its own
+/// (<see cref="NewSku"/>, <see cref="NewUser"/>) and never changes the stock of the seeded products.
 /// </summary>
 public sealed class MarketplaceFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        // Always the embedded store, even when the shell that runs the tests has ConnectionStrings__Commerce set.
-        builder.UseSetting("ConnectionStrings:Commerce", string.Empty);
+        // Always the embedded store, even when the shell that runs the tests has Marketplace__* set.
+        builder.UseSetting("Marketplace:Storage", "memory");
+        builder.UseSetting("Marketplace:PostgreSql", string.Empty);
+        builder.UseSetting("Marketplace:Redis", string.Empty);
+        builder.UseSetting("Marketplace:SeedProducts", "60");
+        builder.UseSetting("Marketplace:MaxRequestBodyBytes", "8192");
+        builder.UseSetting("Marketplace:WebhookSecret", WebhookSecret);
     }
 
+    public const string WebhookSecret = "whsec_marketplace_tests_0123456789";
+
     /// <summary>
-    /// Starts the one server before any test runs. WebApplicationFactory builds its host lazily on the first
-    /// CreateClient and that is not thread-safe: test classes running in parallel would each build a host (each with
-    /// its own in-memory catalog) and their clients would talk to different marketplaces.
+    /// Starts the one server before any test runs: WebApplicationFactory builds its host lazily on the first
+    /// CreateClient, which is not thread-safe across test classes running in parallel.
     /// </summary>
     public ValueTask InitializeAsync()
     {
@@ -39,59 +42,73 @@ public sealed class MarketplaceFactory : WebApplicationFactory<Program>, IAsyncL
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>A client signed in as <paramref name="user"/> (<c>buyer:alice</c>, <c>seller:acme</c>), or anonymous.</summary>
-    public HttpClient ClientFor(string? user)
+    /// <summary>A client signed in as <paramref name="userId"/> with <paramref name="role"/> through the dev token endpoint.</summary>
+    public async Task<HttpClient> ClientForAsync(string userId, string role)
     {
         var client = CreateClient();
-        if (user is not null)
-        {
-            client.DefaultRequestHeaders.Add(DemoAuthentication.HeaderName, user);
-        }
-
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(client, userId, role));
         return client;
+    }
+
+    public Task<HttpClient> BuyerAsync(string? id = null) => ClientForAsync(id ?? NewUser("buyer"), "buyer");
+
+    public Task<HttpClient> SellerAsync(string? id = null) => ClientForAsync(id ?? NewUser("seller"), "seller");
+
+    public Task<HttpClient> AdminAsync() => ClientForAsync(NewUser("admin"), "admin");
+
+    public static async Task<string> TokenAsync(HttpClient client, string userId, string role)
+    {
+        var response = await client.PostAsJsonAsync("/api/dev/tokens", new { userId, role });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
     }
 
     public static string NewSku(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}";
 
     public static string NewKey() => Guid.NewGuid().ToString();
 
-    public static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
+    public static string NewUser(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
 }
 
 /// <summary>Request and response helpers shared by the tests.</summary>
 public static class Http
 {
-    public static Task<HttpResponseMessage> PostAsync(this HttpClient client, string url, object body, string? idempotencyKey = null) =>
-        client.SendAsync(Request(HttpMethod.Post, url, body, idempotencyKey));
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body, string? idempotencyKey = null) =>
+        client.SendAsync(Request(HttpMethod.Post, url, JsonContent.Create(body, options: MarketplaceFactory.Json), idempotencyKey));
 
-    public static Task<HttpResponseMessage> PutAsync(this HttpClient client, string url, object body) =>
-        client.SendAsync(Request(HttpMethod.Put, url, body, null));
+    public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string url, object body, string? idempotencyKey = null) =>
+        client.SendAsync(Request(HttpMethod.Put, url, JsonContent.Create(body, options: MarketplaceFactory.Json), idempotencyKey));
 
-    public static async Task<T> ReadAsync<T>(this HttpResponseMessage response)
+    /// <summary>Sends a raw body, as a client with a bug (or an attacker) would.</summary>
+    public static Task<HttpResponseMessage> SendRawAsync(this HttpClient client, HttpMethod method, string url, string body, string? idempotencyKey = null) =>
+        client.SendAsync(Request(method, url, new StringContent(body, Encoding.UTF8, "application/json"), idempotencyKey));
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response, HttpStatusCode expected = HttpStatusCode.OK)
     {
-        var value = await response.Content.ReadFromJsonAsync<T>(MarketplaceFactory.Json);
-        Assert.NotNull(value);
-        return value;
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"Expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
     }
 
     /// <summary>Asserts an RFC 7807 problem with the status and stable code, and returns it.</summary>
     public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, int status, string code)
     {
-        Assert.Equal(status, (int)response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"Expected {status} {code}, got {(int)response.StatusCode}: {text}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = JsonDocument.Parse(text).RootElement.Clone();
         Assert.Equal(status, problem.GetProperty("status").GetInt32());
         Assert.Equal(code, problem.GetProperty("code").GetString());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
         return problem;
     }
 
-    private static HttpRequestMessage Request(HttpMethod method, string url, object body, string? idempotencyKey)
+    private static HttpRequestMessage Request(HttpMethod method, string url, HttpContent content, string? idempotencyKey)
     {
-        var request = new HttpRequestMessage(method, url) { Content = JsonContent.Create(body, options: MarketplaceFactory.Json) };
+        var request = new HttpRequestMessage(method, url) { Content = content };
         if (idempotencyKey is not null)
         {
-            request.Headers.Add(IdempotencyHeader.Name, idempotencyKey);
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
         }
 
         return request;

@@ -35,14 +35,34 @@ public static class CommerceProblems
     }
 
     /// <summary>A problem result for an expected failure the engine returned rather than threw.</summary>
-    public static ProblemHttpResult Result(CommerceError error, IEnumerable<KeyValuePair<string, object?>>? extensions = null)
+    public static ProblemHttpResult Result(CommerceError error, IEnumerable<KeyValuePair<string, object?>>? extensions = null, int? status = null)
     {
-        var problem = Details(error);
+        var problem = Details(error, status);
         foreach (var (key, value) in extensions ?? [])
         {
             problem.Extensions[key] = value;
         }
 
         return TypedResults.Problem(problem);
+    }
+
+    /// <summary>
+    /// Fills in the code and a clear detail on problems the framework writes for a bare status (no token, an unknown
+    /// route, a wrong method), so that every error a client sees has a <c>code</c>.
+    /// </summary>
+    public static void AddMissingCode(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var problem = context.ProblemDetails;
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        if (!problem.Extensions.ContainsKey(CodeExtension))
+        {
+            problem.Extensions[CodeExtension] = ErrorStatus.CodeForStatus(status);
+        }
+
+        problem.Detail ??= ErrorStatus.DetailForStatus(status);
+
+        // The trace id lets a user quote a failing request; the framework adds it too, keep one name.
+        problem.Extensions.Remove("exception");
     }
 }

@@ -22,9 +22,13 @@ public static class ScopedIds
     public static ReservationId Reservation(BuyerId buyer, IdempotencyKey key) =>
         new("rsv_" + Digest("reservation", buyer.Value, key.Value));
 
-    /// <summary>The engine idempotency key for a seller's stock change.</summary>
-    public static IdempotencyKey StockChange(SellerId seller, IdempotencyKey key) =>
-        new("stk_" + Digest("stock", seller.Value, key.Value));
+    /// <summary>The engine idempotency key for a seller's stock change of one SKU.</summary>
+    public static IdempotencyKey StockChange(SellerId seller, IdempotencyKey key, Sku sku) =>
+        new("stk_" + Digest("stock", seller.Value, sku.Value + "\n" + key.Value));
+
+    /// <summary>The checkout key of a buyer's <c>Idempotency-Key</c>: two buyers who pick the same key never meet.</summary>
+    public static IdempotencyKey Checkout(BuyerId buyer, IdempotencyKey key) =>
+        new("chk_" + Digest("checkout", buyer.Value, key.Value));
 
     private static string Digest(string purpose, string owner, string key)
     {

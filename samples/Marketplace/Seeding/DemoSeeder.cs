@@ -1,59 +1,97 @@
+using System.Collections.Frozen;
 using Commerce;
 using Commerce.Inventory;
 using Marketplace.Catalog;
+using Marketplace.Hosting;
 using Marketplace.Idempotency;
+using Microsoft.Extensions.Options;
 
 namespace Marketplace.Seeding;
 
 /// <summary>
-/// Lists a few products of two demo sellers and receives their opening stock at start-up, so that the first
-/// <c>curl</c> shows something. Runs after the inventory engine's own start-up work (the PostgreSQL migration),
-/// because hosted services start in registration order. Turn it off with <c>Marketplace:Seed=false</c>.
+/// Seeds the demo catalog at start-up so that the first curl shows something: four sellers, a few hundred products
+/// (<see cref="MarketplaceOptions.SeedProducts"/>) generated deterministically across categories, and one flash-sale
+/// SKU, <see cref="FlashSaleSku"/>, with <see cref="MarketplaceOptions.FlashSaleUnits"/> units. Runs after the
+/// engine's and the sample's migrations (hosted services start in registration order). Turn it off with
+/// <c>--seed false</c>.
 /// </summary>
 /// <remarks>
-/// The stock is received with fixed idempotency keys, so restarting on PostgreSQL (where stock outlives the
-/// process) replays the receipts instead of adding the opening stock again.
+/// Products are added only when missing and stock is set with fixed idempotency keys, so restarting on PostgreSQL
+/// (where both outlive the process) replays the seed instead of resetting stock that has since been sold.
 /// </remarks>
 public sealed partial class DemoSeeder(
-    ProductCatalog catalog, InventoryService inventory, IConfiguration configuration, ILogger<DemoSeeder> logger) : IHostedService
+    IProductStore products, InventoryService inventory, IOptions<MarketplaceOptions> options, TimeProvider time, ILogger<DemoSeeder> logger) : IHostedService
 {
-    private static readonly SeedProduct[] Products =
+    /// <summary>The flash-sale SKU.</summary>
+    public const string FlashSaleSku = "flash-console";
+
+    /// <summary>The seller of the flash-sale SKU.</summary>
+    public const string FlashSaleSeller = "acme";
+
+    /// <summary>The demo sellers.</summary>
+    public static readonly string[] Sellers = ["acme", "globex", "initech", "umbrella"];
+
+    private static readonly (string Category, string[] Nouns, long BasePrice)[] Categories =
     [
-        new("acme", "acme-mug", "Acme coffee mug", "A 350 ml stoneware mug that survives the dishwasher.", 12.50m, 25),
-        new("acme", "acme-tee", "Acme T-shirt", "Organic cotton, printed with the Acme logo.", 19.99m, 40),
-        new("acme", "acme-anvil", "Acme anvil", "Cast iron, 50 kg. Ships by freight.", 249.00m, 3),
-        new("globex", "globex-lamp", "Globex desk lamp", "An LED desk lamp with a dimmer and a USB port.", 34.00m, 10),
-        new("globex", "globex-poster", "Globex limited poster", "A signed print from a run of 100. Sold out.", 9.00m, 0),
+        ("kitchen", ["mug", "kettle", "teapot", "skillet", "knife", "cutting board", "grinder"], 1_500),
+        ("clothing", ["t-shirt", "hoodie", "scarf", "cap", "jacket", "socks", "raincoat"], 2_000),
+        ("electronics", ["headphones", "speaker", "charger", "keyboard", "mouse", "webcam", "monitor"], 4_900),
+        ("garden", ["hose", "trowel", "planter", "rake", "lantern", "bird feeder", "seed kit"], 1_200),
+        ("books", ["cookbook", "novel", "atlas", "field guide", "notebook", "sketchbook", "almanac"], 900),
+        ("toys", ["puzzle", "kite", "robot kit", "board game", "yo-yo", "building set", "plush bear"], 1_100),
     ];
+
+    private static readonly string[] Adjectives =
+        ["classic", "compact", "deluxe", "eco", "heavy-duty", "vintage", "wireless", "organic", "travel", "premium", "handmade", "foldable"];
+
+    private static readonly string[] Colours = ["red", "blue", "green", "black", "white", "yellow"];
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!configuration.GetValue("Marketplace:Seed", defaultValue: true))
+        var settings = options.Value;
+        if (!settings.Seed)
         {
             return;
         }
 
-        foreach (var seed in Products)
+        var now = time.GetUtcNow();
+        for (var i = 0; i < settings.SeedProducts; i++)
         {
-            var seller = new SellerId(seed.Seller);
-            var sku = new Sku(seed.Sku);
-            catalog.Add(new Product(sku, seller, seed.Title, seed.Description, Money.FromDecimal(seed.Price, Currency.USD)));
-            if (seed.Stock > 0)
-            {
-                var key = ScopedIds.StockChange(seller, new IdempotencyKey($"seed-{seed.Sku}"));
-                await inventory.AdjustStockAsync(new StockAdjustment(sku, seed.Stock, "opening stock", key), cancellationToken);
-            }
+            var (category, nouns, basePrice) = Categories[i % Categories.Length];
+            var noun = nouns[i / Categories.Length % nouns.Length];
+            var adjective = Adjectives[i / (Categories.Length * nouns.Length) % Adjectives.Length];
+            var colour = Colours[i % Colours.Length];
+            var seller = Sellers[i % Sellers.Length];
+            var sku = $"{seller}-{category}-{i:D4}";
+            var price = basePrice + (i * 37 % 50 * 100);
+            var stock = i % 10 == 0 ? 0 : 5 + (i * 13 % 60);   // every tenth product is out of stock
+            var title = $"{char.ToUpperInvariant(adjective[0])}{adjective[1..]} {noun}";
+            var description = $"A {adjective} {colour} {noun} from {seller}. Item {i + 1} of the demo catalog.";
+            await SeedAsync(seller, sku, title, description, price, category, new Dictionary<string, string> { ["colour"] = colour }, stock, now, cancellationToken);
         }
 
-        LogSeeded(Products.Length);
+        await SeedAsync(FlashSaleSeller, FlashSaleSku, "Flash sale: game console", "The flash-sale SKU: a limited run of game consoles at a launch price.",
+            29_900, "electronics", new Dictionary<string, string> { ["edition"] = "launch" }, settings.FlashSaleUnits, now, cancellationToken);
+        LogSeeded(settings.SeedProducts + 1, Sellers.Length, FlashSaleSku, settings.FlashSaleUnits);
     }
 
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(1, LogLevel.Information, "Seeded {Count} demo products for sellers acme and globex.")]
-    private partial void LogSeeded(int count);
+    private async Task SeedAsync(
+        string sellerName, string skuText, string title, string description, long priceMinor, string category,
+        Dictionary<string, string> attributes, long stock, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var seller = new SellerId(sellerName);
+        var sku = new Sku(skuText);
+        var product = new Product(sku, seller, title, description, Money.FromMinorUnits(priceMinor, "USD"), category,
+            attributes.ToFrozenDictionary(StringComparer.Ordinal), now);
+        await products.TryAddAsync(product, cancellationToken);
+        await inventory.SetOnHandAsync(
+            new StockCount(sku, stock, "demo seed", ScopedIds.StockChange(seller, new IdempotencyKey($"seed-{stock}"), sku)), cancellationToken);
+    }
 
-    private sealed record SeedProduct(string Seller, string Sku, string Title, string Description, decimal Price, long Stock);
+    [LoggerMessage(1, LogLevel.Information, "Seeded {Count} demo products of {Sellers} sellers; flash-sale SKU {FlashSku} has {Units} units.")]
+    private partial void LogSeeded(int count, int sellers, string flashSku, int units);
 }
