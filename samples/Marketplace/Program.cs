@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
 using Commerce.Events;
 using Commerce.Inventory;
 using Commerce.Ordering;
@@ -96,8 +97,40 @@ builder.Services.AddSingleton<ProductCache>();
 // Checkout: the saga over the engines above, prices from the catalog, flash-sale admission (per-buyer and global
 // token buckets, a bounded queue, a sold-out gate) configured in the "Checkout" section.
 builder.Services.AddSingleton<MarketplacePriceCatalog>();
-builder.Services.AddCommerceCheckout(options => builder.Configuration.GetSection("Checkout").Bind(options))
+var checkout = builder.Services.AddCommerceCheckout(options => builder.Configuration.GetSection("Checkout").Bind(options))
     .UsePriceCatalog(static sp => sp.GetRequiredService<MarketplacePriceCatalog>());
+if (postgres)
+{
+    // Sagas in the same database and schema as stock and orders, so each group of local steps is one transaction.
+    var schema = settings.Schema;
+    checkout.UsePostgreSql(o => o.Schema = schema);
+}
+
+// Redis: payment idempotency keys and the per-buyer checkout limit move there, so several host instances share them.
+// With the in-memory default Redis also holds the stock. With PostgreSQL, stock stays there: the checkout reserves in
+// the same transaction as it places the order, which a Redis gate in front of the inventory store would not see (the
+// checkout's own sold-out gate answers sold-out SKUs without the database).
+if (!string.IsNullOrWhiteSpace(settings.Redis))
+{
+    var redis = settings.Redis;
+    builder.Services.AddCommerceRedis(o => o.Configuration = redis);
+    if (!postgres)
+    {
+        inventory.UseRedis();
+    }
+
+    payments.UseRedisIdempotency(static sp => sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>());
+    var checkoutSection = builder.Configuration.GetSection("Checkout");
+    var buyerPermits = checkoutSection.GetValue<int?>(nameof(Commerce.Checkout.CheckoutOptions.BuyerPermitsPerSecond)) ?? 10;
+    var buyerBurst = checkoutSection.GetValue<int?>(nameof(Commerce.Checkout.CheckoutOptions.BuyerBurst)) ?? 20;
+    builder.Services.AddRedisPartitionedTokenBucketRateLimiter(BuyerLimiterName, o =>
+    {
+        o.TokenLimit = buyerBurst;
+        o.TokensPerPeriod = buyerPermits;
+        o.ReplenishmentPeriod = TimeSpan.FromSeconds(1);
+    });
+    checkout.UseBuyerRateLimiter(static sp => sp.GetRequiredKeyedService<PartitionedRateLimiter<string>>(BuyerLimiterName));
+}
 
 // After the migrations: hosted services start in registration order.
 builder.Services.AddHostedService<DemoSeeder>();
@@ -195,10 +228,6 @@ app.Lifetime.ApplicationStarted.Register(() =>
         : "dev tokens are off";
     Console.WriteLine($"Marketplace listening on {url} (storage: {storage}). Get a token: {tokenHint}");
     Console.WriteLine($"Try: curl '{url}/api/products?q=mug' · OpenAPI: {url}/openapi/v1.json · flash-sale SKU: {DemoSeeder.FlashSaleSku}");
-    if (!string.IsNullOrWhiteSpace(settings.Redis))
-    {
-        LogRedisPending(app.Logger);
-    }
 });
 
 await app.RunAsync();
@@ -207,6 +236,5 @@ return 0;
 /// <summary>The sample marketplace host; public and partial so that tests can start it with WebApplicationFactory.</summary>
 public partial class Program
 {
-    [LoggerMessage(1, LogLevel.Warning, "--redis: Redis is checked by /health/ready; the Redis inventory store and hot-SKU gate are not wired into this host yet, so stock stays in the configured storage.")]
-    private static partial void LogRedisPending(ILogger logger);
+    private const string BuyerLimiterName = "checkout-buyers";
 }

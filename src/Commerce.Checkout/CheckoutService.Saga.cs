@@ -21,60 +21,60 @@ public sealed partial class CheckoutService
             switch (saga.Step)
             {
                 case CheckoutStep.Started:
-                {
-                    var begun = await ResumeBeginAsync(saga, cancellationToken).ConfigureAwait(false);
-                    if (begun.Saga is null)
                     {
-                        return begun.Result!;
-                    }
+                        var begun = await ResumeBeginAsync(saga, cancellationToken).ConfigureAwait(false);
+                        if (begun.Saga is null)
+                        {
+                            return begun.Result!;
+                        }
 
-                    saga = begun.Saga;
-                    break;
-                }
+                        saga = begun.Saga;
+                        break;
+                    }
 
                 case CheckoutStep.OrderPlaced:
-                {
-                    var next = await AuthorizeAsync(saga, live, cancellationToken).ConfigureAwait(false);
-                    if (next.Saga is null)
                     {
-                        return next.Result!;
-                    }
+                        var next = await AuthorizeAsync(saga, live, cancellationToken).ConfigureAwait(false);
+                        if (next.Saga is null)
+                        {
+                            return next.Result!;
+                        }
 
-                    saga = next.Saga;
-                    break;
-                }
+                        saga = next.Saga;
+                        break;
+                    }
 
                 case CheckoutStep.Paid when saga.CaptureMode == CaptureMode.Immediate:
-                {
-                    var next = await CaptureAsync(saga, live, cancellationToken).ConfigureAwait(false);
-                    if (next.Saga is null)
                     {
-                        return next.Result!;
-                    }
+                        var next = await CaptureAsync(saga, live, cancellationToken).ConfigureAwait(false);
+                        if (next.Saga is null)
+                        {
+                            return next.Result!;
+                        }
 
-                    saga = next.Saga;
-                    break;
-                }
+                        saga = next.Saga;
+                        break;
+                    }
 
                 case CheckoutStep.Paid:
-                {
-                    // On-shipment capture: paid is as far as the checkout goes; the shipments drive the rest.
-                    var written = await _store.UpdateAsync(Next(saga, CheckoutStep.AwaitingShipment), cancellationToken).ConfigureAwait(false);
-                    saga = written.Current ?? saga;
-                    break;
-                }
-
-                case CheckoutStep.Compensating:
-                {
-                    var next = await CompensateAsync(saga, live, cancellationToken).ConfigureAwait(false);
-                    if (next.Saga is null)
                     {
-                        return next.Result!;
+                        // On-shipment capture: paid is as far as the checkout goes; the shipments drive the rest.
+                        var written = await _store.UpdateAsync(Next(saga, CheckoutStep.AwaitingShipment), cancellationToken).ConfigureAwait(false);
+                        saga = written.Current ?? saga;
+                        break;
                     }
 
-                    saga = next.Saga;
-                    break;
-                }
+                case CheckoutStep.Compensating:
+                    {
+                        var next = await CompensateAsync(saga, live, cancellationToken).ConfigureAwait(false);
+                        if (next.Saga is null)
+                        {
+                            return next.Result!;
+                        }
+
+                        saga = next.Saga;
+                        break;
+                    }
 
                 default:
                     return ResultOf(saga, isReplay);

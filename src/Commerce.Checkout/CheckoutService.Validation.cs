@@ -11,7 +11,7 @@ public sealed partial class CheckoutService
 
     // Checkout ids: a random per-process prefix and a counter. Unique across processes without a random draw per id.
     private static readonly string IdPrefix = "co-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) + "-";
-    private static long s_idSequence;
+    private static long _idSequence;
 
     /// <summary>Checks the request's shape; returns the first problem, or null with the total in minor units.</summary>
     private CommerceError? Validate(CheckoutRequest request, out long totalMinor)
@@ -152,7 +152,7 @@ public sealed partial class CheckoutService
 
     private CheckoutSaga NewSaga(CheckoutRequest request, Guid fingerprint, CheckoutSagaLine[] lines, long totalMinor)
     {
-        var id = new CheckoutId(string.Concat(IdPrefix, Interlocked.Increment(ref s_idSequence).ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
+        var id = new CheckoutId(string.Concat(IdPrefix, Interlocked.Increment(ref _idSequence).ToString("x", System.Globalization.CultureInfo.InvariantCulture)));
         var now = Now();
         return new CheckoutSaga
         {

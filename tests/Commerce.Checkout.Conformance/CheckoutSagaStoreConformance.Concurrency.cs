@@ -8,15 +8,15 @@ public abstract partial class CheckoutSagaStoreConformance
     [Fact]
     public async Task Concurrent_begins_never_reserve_more_than_the_stock()
     {
-        const int units = 10;
-        var sku = await StockAsync(units);
+        const int Units = 10;
+        var sku = await StockAsync(Units);
         var sagas = Enumerable.Range(0, 60).Select(_ => NewSaga((sku, 1))).ToArray();
 
         var results = await Task.WhenAll(sagas.Select(s => Task.Run(async () => await Store.BeginAsync(s, default))));
 
-        Assert.Equal(units, results.Count(r => r.Status == BeginStatus.Begun));
-        Assert.Equal(sagas.Length - units, results.Count(r => r.Status == BeginStatus.InsufficientStock));
-        Assert.Equal((units, units), await StockOfAsync(sku));
+        Assert.Equal(Units, results.Count(r => r.Status == BeginStatus.Begun));
+        Assert.Equal(sagas.Length - Units, results.Count(r => r.Status == BeginStatus.InsufficientStock));
+        Assert.Equal((Units, Units), await StockOfAsync(sku));
         for (var i = 0; i < sagas.Length; i++)
         {
             var order = await Orders.GetAsync(sagas[i].OrderId);

@@ -91,7 +91,8 @@ public sealed class PaymentOutcomeTests
     private static EventEnvelope ShippedEvent(OrderId orderId, SellerId seller)
     {
         var payload = new OrderEventPayload(orderId.Value, 3, Guid.NewGuid(), OrderEventTypes.FulfilmentShipped, "ship", seller.Value, null,
-            DateTimeOffset.UnixEpoch, "paid", "partially_shipped") { SellerId = seller.Value, TrackingNumber = "T" };
+            DateTimeOffset.UnixEpoch, "paid", "partially_shipped")
+        { SellerId = seller.Value, TrackingNumber = "T" };
         return new EventEnvelope(payload.EventId, OrderEventTypes.FulfilmentShipped, orderId.Value, DateTimeOffset.UnixEpoch,
             System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(payload, OrderingJsonContext.Default.OrderEventPayload));
     }

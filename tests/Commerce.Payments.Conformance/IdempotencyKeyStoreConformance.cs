@@ -120,11 +120,6 @@ public abstract class IdempotencyKeyStoreConformance : IAsyncLifetime
     [Fact]
     public async Task Old_keys_that_nobody_holds_are_reaped()
     {
-        if (!ReapsKeys)
-        {
-            Assert.Skip("This store's keys expire by themselves; its own tests cover the expiry.");
-        }
-
         await KeyStore.ClaimKeyAsync(KeyRecord("old-open"), Time.GetUtcNow(), default);
         await KeyStore.ReleaseKeyAsync("old-open", forget: false, default);
         await KeyStore.ClaimKeyAsync(KeyRecord("old-held", lease: TimeSpan.FromDays(3)), Time.GetUtcNow(), default);
@@ -134,8 +129,14 @@ public abstract class IdempotencyKeyStoreConformance : IAsyncLifetime
 
         var reaped = await KeyStore.ReapKeysAsync(Time.GetUtcNow() - TimeSpan.FromDays(1), 100, default);
 
-        Assert.Equal(1, reaped);
-        Assert.Null(await KeyStore.GetKeyAsync("old-open", default));
+        // A store whose keys expire by themselves (Redis TTLs, covered by its own tests) reaps nothing here, and
+        // must not remove a held or young key either.
+        Assert.Equal(ReapsKeys ? 1 : 0, reaped);
+        if (ReapsKeys)
+        {
+            Assert.Null(await KeyStore.GetKeyAsync("old-open", default));
+        }
+
         Assert.NotNull(await KeyStore.GetKeyAsync("old-held", default));
         Assert.NotNull(await KeyStore.GetKeyAsync("young", default));
     }
