@@ -256,22 +256,19 @@ public sealed partial class CheckoutService
             await HookAsync("voided", saga).ConfigureAwait(false);
         }
 
-        var done = Next(saga, CheckoutStep.Compensated);
-        var written = await _store.CompensateAsync(done, cancellationToken).ConfigureAwait(false);
-        if (!written.IsWritten)
-        {
-            return Lost(saga, written.Current);
-        }
-
-        Reopen(done);
-        await HookAsync("compensated", done).ConfigureAwait(false);
-        return Move.To(done);
+        return await WriteCompensatedAsync(saga, Next(saga, CheckoutStep.Compensated), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A failure before any authorization succeeded: release and cancel in one group, nothing to void.</summary>
     private async ValueTask<Move> FailAsync(CheckoutSaga saga, string code, string message, CancellationToken cancellationToken)
     {
         var done = Next(saga, CheckoutStep.Compensated) with { FailureCode = code, FailureMessage = message };
+        return await WriteCompensatedAsync(saga, done, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Releases and cancels in one group (the store's compensate), then reopens sold-out SKUs.</summary>
+    private async ValueTask<Move> WriteCompensatedAsync(CheckoutSaga saga, CheckoutSaga done, CancellationToken cancellationToken)
+    {
         var written = await _store.CompensateAsync(done, cancellationToken).ConfigureAwait(false);
         if (!written.IsWritten)
         {
