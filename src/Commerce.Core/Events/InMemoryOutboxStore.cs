@@ -130,9 +130,10 @@ public sealed class InMemoryOutboxStore : IOutboxStore
 
     /// <summary>
     /// A queued event: the envelope itself when it was appended ready-made, else its parts and the payload, turned into
-    /// an envelope only when the relay claims it.
+    /// an envelope only when the relay claims it. A struct, held inline in the queue's segments: an event costs the
+    /// producer no allocation of its own here.
     /// </summary>
-    private sealed record Pending(
+    private readonly record struct Pending(
         long Position, Guid EventId, string EventType, string StreamId, DateTimeOffset OccurredAt, string? CorrelationId, object Payload,
         Func<object, ReadOnlyMemory<byte>>? Serialize)
     {
