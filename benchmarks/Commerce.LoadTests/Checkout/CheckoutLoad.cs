@@ -52,8 +52,8 @@ public static class CheckoutLoad
         Console.WriteLine($"checkout load, in-memory stores, {Environment.ProcessorCount} cores, server GC {GCSettings.IsServerGC}, " +
             $"{duration.TotalSeconds:0} s measured after {warmup.TotalSeconds:0} s warm-up");
         var table = new StringBuilder();
-        table.AppendLine("| scenario | PSP latency | clients | checkouts/s | p50 ms | p95 ms | p99 ms | completed | other outcomes | alloc/checkout | consistent |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        table.AppendLine("| scenario | PSP latency | clients | checkouts/s | p50 ms | p95 ms | p99 ms | completed | other outcomes | alloc/checkout | retained/checkout | GC pause | gen2 GCs | consistent |");
+        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         var failed = false;
         foreach (var scenario in scenarios)
         {
@@ -98,6 +98,7 @@ public static class CheckoutLoad
             catalog.Set(skus[i], new SellerId($"seller-{i % 100}"), Price);
         }
 
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var run = Guid.NewGuid().ToString("N")[..8];
         var stop = false;
         var measuring = false;
@@ -149,14 +150,22 @@ public static class CheckoutLoad
 
         await Task.Delay(warmup);
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var gen2Before = GC.CollectionCount(2);
         Volatile.Write(ref measuring, true);
         var window = Stopwatch.StartNew();
         await Task.Delay(duration);
         Volatile.Write(ref measuring, false);
         window.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: false) - allocatedBefore;
+        var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        var gen2 = GC.CollectionCount(2) - gen2Before;
         Volatile.Write(ref stop, true);
         await Task.WhenAll(tasks);
+
+        // What the stores keep per checkout (sagas, reservations, orders, payments, ledgers, outboxes): the heap the GC
+        // has to carry, and the main reason a long in-memory run slows down.
+        var retained = (GC.GetTotalMemory(forceFullCollection: true) - heapBefore) / Math.Max(1, everCompleted.Sum() + everPending.Sum());
 
         var all = samples.SelectMany(s => s).ToArray();
         Array.Sort(all);
@@ -176,7 +185,7 @@ public static class CheckoutLoad
         var sold = (long)skus.Length * 1_000_000_000 - onHand;
         var consistent = reserved == everPending.Sum() && sold == everCompleted.Sum();
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"| {scenario} | {pspLatency.TotalMilliseconds:0} ms | {clients:N0} | {perSecond:N0} | {Percentile(all, 0.50):F2} | {Percentile(all, 0.95):F2} | {Percentile(all, 0.99):F2} | {done:N0} | {other.Sum():N0} | {(done > 0 ? allocated / (done + other.Sum()) : 0):N0} B | {(consistent ? "yes" : "NO")} (held {reserved} = pending {everPending.Sum()}; sold {sold:N0} = completed {everCompleted.Sum():N0}) |");
+            $"| {scenario} | {pspLatency.TotalMilliseconds:0} ms | {clients:N0} | {perSecond:N0} | {Percentile(all, 0.50):F2} | {Percentile(all, 0.95):F2} | {Percentile(all, 0.99):F2} | {done:N0} | {other.Sum():N0} | {(done > 0 ? allocated / (done + other.Sum()) : 0):N0} B | {retained:N0} B | {paused.TotalMilliseconds / window.Elapsed.TotalMilliseconds:P0} | {gen2} | {(consistent ? "yes" : "NO")} (held {reserved} = pending {everPending.Sum()}; sold {sold:N0} = completed {everCompleted.Sum():N0}) |");
         return (line, consistent);
     }
 
