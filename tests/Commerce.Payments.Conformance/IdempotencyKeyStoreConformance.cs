@@ -1,3 +1,4 @@
+using Commerce.Testing;
 using Commerce.Payments.Idempotency;
 using Microsoft.Extensions.Time.Testing;
 
@@ -51,7 +52,7 @@ public abstract class IdempotencyKeyStoreConformance : IAsyncLifetime
     {
         Key = key,
         Operation = PaymentOperation.Authorize,
-        Fingerprint = fingerprint,
+        Fingerprint = TestFingerprints.Of(fingerprint),
         PaymentId = new PaymentId("pay-key"),
         State = IdempotencyState.InProgress,
         LeaseExpiresAt = Time.GetUtcNow() + (lease ?? TimeSpan.FromSeconds(30)),

@@ -24,18 +24,31 @@ internal sealed class PaymentMetrics
         _resolved = meter.CreateCounter<long>("commerce.payments.resolutions", "{attempt}", "Unknown outcomes the resolver looked at, by provider and result.");
     }
 
-    public void AttemptStarted(PaymentAttempt attempt) => _attempts.Add(1, new TagList
+    // Tags are built only when something listens: the status name would otherwise box an enum on every call.
+    public void AttemptStarted(PaymentAttempt attempt)
     {
-        { "provider", attempt.Provider },
-        { "operation", PaymentAttempt.OperationName(attempt.Operation) },
-    });
+        if (_attempts.Enabled)
+        {
+            _attempts.Add(1, new TagList
+            {
+                { "provider", attempt.Provider },
+                { "operation", PaymentAttempt.OperationName(attempt.Operation) },
+            });
+        }
+    }
 
-    public void AttemptSettled(PaymentAttempt attempt) => _settled.Add(1, new TagList
+    public void AttemptSettled(PaymentAttempt attempt)
     {
-        { "provider", attempt.Provider },
-        { "operation", PaymentAttempt.OperationName(attempt.Operation) },
-        { "status", attempt.Status.ToString() },
-    });
+        if (_settled.Enabled)
+        {
+            _settled.Add(1, new TagList
+            {
+                { "provider", attempt.Provider },
+                { "operation", PaymentAttempt.OperationName(attempt.Operation) },
+                { "status", attempt.Status.ToString() },
+            });
+        }
+    }
 
     public void Replayed() => _replays.Add(1);
 

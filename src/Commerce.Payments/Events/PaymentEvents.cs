@@ -61,7 +61,13 @@ public sealed partial class PaymentsJsonContext : JsonSerializerContext;
 public sealed class PaymentOutboxEvent
 {
     private static readonly Func<object, ReadOnlyMemory<byte>> SerializePayload =
-        static payload => JsonSerializer.SerializeToUtf8Bytes((PaymentEvent)payload, PaymentsJsonContext.Default.PaymentEvent);
+        static payload => JsonSerializer.SerializeToUtf8Bytes(((PaymentOutboxEvent)payload).Payload, PaymentsJsonContext.Default.PaymentEvent);
+
+    // The orchestrator's events keep the payment as it was written and build the payload only when it is read: the
+    // payment's snapshot is immutable and kept by the store anyway, so the request path allocates no payload.
+    private readonly Payment? _payment;
+    private readonly int _attemptNumber;
+    private PaymentEvent? _payload;
 
     /// <summary>Creates an event.</summary>
     public PaymentOutboxEvent(Guid eventId, string eventType, DateTimeOffset occurredAt, PaymentEvent payload)
@@ -71,7 +77,18 @@ public sealed class PaymentOutboxEvent
         EventId = eventId;
         EventType = eventType;
         OccurredAt = occurredAt;
-        Payload = payload;
+        StreamId = payload.PaymentId;
+        _payload = payload;
+    }
+
+    internal PaymentOutboxEvent(Guid eventId, string eventType, DateTimeOffset occurredAt, Payment payment, int attemptNumber)
+    {
+        EventId = eventId;
+        EventType = eventType;
+        OccurredAt = occurredAt;
+        StreamId = payment.Id.Value;
+        _payment = payment;
+        _attemptNumber = attemptNumber;
     }
 
     /// <summary>The event's unique id.</summary>
@@ -81,19 +98,20 @@ public sealed class PaymentOutboxEvent
     public string EventType { get; }
 
     /// <summary>The stream: the payment id.</summary>
-    public string StreamId => Payload.PaymentId;
+    public string StreamId { get; }
 
     /// <summary>When the change happened.</summary>
     public DateTimeOffset OccurredAt { get; }
 
     /// <summary>The payload.</summary>
-    public PaymentEvent Payload { get; }
+    // A race between two readers builds two equal payloads; either may win.
+    public PaymentEvent Payload => _payload ??= PaymentEventFactory.Payload(_payment!, _payment!.Attempts[_attemptNumber - 1]);
 
-    /// <summary>The serializer for <see cref="InMemoryOutboxStore"/>'s deferred append.</summary>
+    /// <summary>The serializer for <see cref="InMemoryOutboxStore"/>'s deferred append; its payload argument is the event itself.</summary>
     internal static Func<object, ReadOnlyMemory<byte>> Serializer => SerializePayload;
 
     /// <summary>Serializes the event into an envelope.</summary>
-    public EventEnvelope ToEnvelope() => new(EventId, EventType, StreamId, OccurredAt, SerializePayload(Payload));
+    public EventEnvelope ToEnvelope() => new(EventId, EventType, StreamId, OccurredAt, SerializePayload(this));
 }
 
 internal static class PaymentEventFactory
@@ -111,12 +129,13 @@ internal static class PaymentEventFactory
             (AttemptStatus.Declined, _) => PaymentEventTypes.OperationDeclined,
             _ => PaymentEventTypes.AttemptFailed,
         };
-        var payload = new PaymentEvent(
-            payment.Id.Value, payment.OrderId?.Value, StatusName(payment.Status), attempt.Number, PaymentAttempt.OperationName(attempt.Operation),
-            attempt.Provider, attempt.AmountMinor, payment.Amount.Currency.Code, payment.AuthorizedMinor, payment.CapturedMinor,
-            payment.RefundedMinor, attempt.FailureCode);
-        return new PaymentOutboxEvent(EventIds.Next(), type, at, payload);
+        return new PaymentOutboxEvent(EventIds.Next(), type, at, payment, attempt.Number);
     }
+
+    public static PaymentEvent Payload(Payment payment, PaymentAttempt attempt) => new(
+        payment.Id.Value, payment.OrderId?.Value, StatusName(payment.Status), attempt.Number, PaymentAttempt.OperationName(attempt.Operation),
+        attempt.Provider, attempt.AmountMinor, payment.Amount.Currency.Code, payment.AuthorizedMinor, payment.CapturedMinor,
+        payment.RefundedMinor, attempt.FailureCode);
 
     public static string StatusName(PaymentStatus status) => status switch
     {

@@ -19,7 +19,7 @@ public enum IdempotencyState
 /// <param name="AttemptNumber">The attempt that decided it.</param>
 /// <param name="FailureCode">The decline or error code, when it did not succeed.</param>
 /// <param name="FailureMessage">The reason, when it did not succeed.</param>
-public sealed record StoredPaymentResult(PaymentOutcome Outcome, PaymentStatus Status, int AttemptNumber, string? FailureCode, string? FailureMessage);
+public readonly record struct StoredPaymentResult(PaymentOutcome Outcome, PaymentStatus Status, int AttemptNumber, string? FailureCode, string? FailureMessage);
 
 /// <summary>A caller's idempotency key and what it is bound to.</summary>
 public sealed record IdempotencyRecord
@@ -30,8 +30,8 @@ public sealed record IdempotencyRecord
     /// <summary>The operation the key was first used for.</summary>
     public required PaymentOperation Operation { get; init; }
 
-    /// <summary>A hash of the canonical request; the same key with another fingerprint is rejected.</summary>
-    public required string Fingerprint { get; init; }
+    /// <summary>A hash of the canonical request (128 bits of SHA-256); the same key with another fingerprint is rejected.</summary>
+    public required Guid Fingerprint { get; init; }
 
     /// <summary>The payment the request is about.</summary>
     public required PaymentId PaymentId { get; init; }

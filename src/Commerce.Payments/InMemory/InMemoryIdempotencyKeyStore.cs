@@ -27,7 +27,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
                 continue;
             }
 
-            if (!string.Equals(existing.Fingerprint, candidate.Fingerprint, StringComparison.Ordinal))
+            if (existing.Fingerprint != candidate.Fingerprint)
             {
                 return new(new IdempotencyClaim(IdempotencyClaimStatus.FingerprintMismatch, existing));
             }

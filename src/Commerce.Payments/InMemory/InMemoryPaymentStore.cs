@@ -49,7 +49,6 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     /// <inheritdoc />
     public ValueTask<PaymentWriteStatus> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(write);
         PaymentWriteValidation.Validate(write);
         var payment = write.Payment;
         Entry entry;
@@ -102,9 +101,11 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
             }
 
             // Appended under the payment's lock: the events of one payment reach the outbox in the order of its changes.
-            foreach (var pending in write.Events)
+            var events = write.Events;
+            for (var i = 0; i < events.Count; i++)
             {
-                _outbox.Append(pending.EventId, pending.EventType, pending.StreamId, pending.OccurredAt, pending.Payload, PaymentOutboxEvent.Serializer);
+                var pending = events[i];
+                _outbox.Append(pending.EventId, pending.EventType, pending.StreamId, pending.OccurredAt, pending, PaymentOutboxEvent.Serializer);
             }
         }
 

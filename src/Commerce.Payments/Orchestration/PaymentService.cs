@@ -150,10 +150,16 @@ public sealed partial class PaymentService
             throw KeyReused(request.IdempotencyKey);
         }
 
-        // A resume: continue with the latest authorization attempt, failing over past the providers already tried.
+        return await ResumeAuthorizationAsync(payment, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A resume: continue with the latest authorization attempt, failing over past the providers already tried.</summary>
+    // Apart from AuthorizeAsync so that its closure over the payment is allocated only on this path.
+    private ValueTask<PaymentResult> ResumeAuthorizationAsync(Payment payment, IdempotencyRecord key, CancellationToken cancellationToken)
+    {
         var latest = LatestAttempt(payment, PaymentOperation.Authorize);
         var remaining = _providers.Route(payment.Amount, null, name => payment.Attempts.Any(a => a.Provider == name));
-        return await SettleAsync(payment, latest.Number, key, remaining, 0, cancellationToken).ConfigureAwait(false);
+        return SettleAsync(payment, latest.Number, key, remaining, 0, cancellationToken);
     }
 
     /// <summary>Captures part or all of an authorization; several partial captures may follow, never beyond the authorized amount.</summary>
@@ -190,7 +196,7 @@ public sealed partial class PaymentService
     }
 
     private async ValueTask<PaymentResult> RunOperationAsync(
-        PaymentId paymentId, IdempotencyKey idempotencyKey, PaymentOperation operation, Money? amount, bool isFinal, string fingerprint,
+        PaymentId paymentId, IdempotencyKey idempotencyKey, PaymentOperation operation, Money? amount, bool isFinal, Guid fingerprint,
         CancellationToken cancellationToken)
     {
         var now = Now();
@@ -499,7 +505,7 @@ public sealed partial class PaymentService
     }
 
     private async ValueTask<(PaymentResult? Replay, IdempotencyRecord? Record)> ClaimAsync(
-        IdempotencyKey idempotencyKey, PaymentOperation operation, string fingerprint, PaymentId paymentId, DateTimeOffset now, CancellationToken cancellationToken)
+        IdempotencyKey idempotencyKey, PaymentOperation operation, Guid fingerprint, PaymentId paymentId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var candidate = new IdempotencyRecord
         {
@@ -518,7 +524,7 @@ public sealed partial class PaymentService
             case IdempotencyClaimStatus.Resumed:
                 return (null, claim.Record);
             case IdempotencyClaimStatus.Completed:
-                var result = claim.Record.Result!;
+                var result = claim.Record.Result!.Value;
                 var payment = await _store.GetAsync(claim.Record.PaymentId, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException($"Payment {claim.Record.PaymentId} of key {idempotencyKey} vanished.");
                 _metrics?.Replayed();

@@ -47,9 +47,15 @@ public interface IPaymentStore
     IOutboxStore Outbox { get; }
 }
 
-/// <summary>A change to one payment, written atomically.</summary>
-public sealed record PaymentWrite
+/// <summary>
+/// A change to one payment, written atomically. A struct: the orchestrator makes two per operation and stores only
+/// read them.
+/// </summary>
+public readonly record struct PaymentWrite
 {
+    private readonly IReadOnlyList<JournalEntry>? _journal;
+    private readonly IReadOnlyList<PaymentOutboxEvent>? _events;
+
     /// <summary>The payment after the change; its <see cref="Payment.Version"/> is <see cref="ExpectedVersion"/> + 1.</summary>
     public required Payment Payment { get; init; }
 
@@ -57,10 +63,10 @@ public sealed record PaymentWrite
     public required long ExpectedVersion { get; init; }
 
     /// <summary>Journal entries booked by the change.</summary>
-    public IReadOnlyList<JournalEntry> Journal { get; init; } = [];
+    public IReadOnlyList<JournalEntry> Journal { get => _journal ?? []; init => _journal = value; }
 
     /// <summary>Events for the outbox.</summary>
-    public IReadOnlyList<PaymentOutboxEvent> Events { get; init; } = [];
+    public IReadOnlyList<PaymentOutboxEvent> Events { get => _events ?? []; init => _events = value; }
 
     /// <summary>
     /// The caller key's new record (open or completed), written atomically with the payment by a store that also holds

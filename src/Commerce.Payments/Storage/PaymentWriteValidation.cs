@@ -10,8 +10,7 @@ public static class PaymentWriteValidation
     /// <exception cref="InvalidOperationException">An invariant would be broken: a bug in the caller, never bad input.</exception>
     public static void Validate(PaymentWrite write)
     {
-        ArgumentNullException.ThrowIfNull(write);
-        var payment = write.Payment;
+        var payment = write.Payment ?? throw new ArgumentException("A payment write needs the payment.", nameof(write));
         if (payment.Version != write.ExpectedVersion + 1)
         {
             throw new InvalidOperationException($"Payment {payment.Id} is written as version {payment.Version} over version {write.ExpectedVersion}.");
@@ -25,8 +24,10 @@ public static class PaymentWriteValidation
                 $"Payment {payment.Id} would hold authorized {payment.AuthorizedMinor}, captured {payment.CapturedMinor}, refunded {payment.RefundedMinor} of {payment.Amount}.");
         }
 
-        foreach (var entry in write.Journal)
+        var journal = write.Journal;
+        for (var i = 0; i < journal.Count; i++)
         {
+            var entry = journal[i];
             if (!entry.IsBalanced || entry.Currency != payment.Amount.Currency)
             {
                 throw new InvalidOperationException($"Journal entry {entry.Kind} of payment {payment.Id} does not balance in {payment.Amount.Currency.Code}.");

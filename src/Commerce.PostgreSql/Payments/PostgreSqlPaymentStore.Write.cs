@@ -11,7 +11,6 @@ public sealed partial class PostgreSqlPaymentStore
     /// <inheritdoc />
     public ValueTask<PaymentWriteStatus> WriteAsync(PaymentWrite write, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(write);
         PaymentWriteValidation.Validate(write);
         return WriteUnvalidatedAsync(write, cancellationToken);
     }

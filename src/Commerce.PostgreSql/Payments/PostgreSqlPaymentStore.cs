@@ -54,7 +54,7 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
         p.Add(Time(now));
         p.Add(Text(candidate.Key));
         p.Add(Small((short)candidate.Operation));
-        p.Add(Text(candidate.Fingerprint));
+        p.Add(Text(FingerprintText(candidate.Fingerprint)));
         p.Add(Text(candidate.PaymentId.Value));
         p.Add(Small((short)candidate.State));
         p.Add(Time(candidate.LeaseExpiresAt));
@@ -329,7 +329,7 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     {
         Key = key,
         Operation = (PaymentOperation)reader.GetInt16(first),
-        Fingerprint = reader.GetString(first + 1),
+        Fingerprint = ParseFingerprint(reader.GetString(first + 1)),
         PaymentId = new PaymentId(reader.GetString(first + 2)),
         State = (IdempotencyState)reader.GetInt16(first + 3),
         LeaseExpiresAt = reader.GetFieldValue<DateTimeOffset>(first + 4),
@@ -350,14 +350,14 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     {
         p.Add(NullableText(record?.Key));
         p.Add(NullableSmall(record is null ? null : (short)record.Operation));
-        p.Add(NullableText(record?.Fingerprint));
+        p.Add(NullableText(record is null ? null : FingerprintText(record.Fingerprint)));
         p.Add(NullableText(record?.PaymentId.Value));
         p.Add(NullableSmall(record is null ? null : (short)record.State));
         p.Add(NullableTime(record?.LeaseExpiresAt));
         p.Add(NullableInt(record?.AttemptNumber));
         var result = record?.Result;
-        p.Add(NullableSmall(result is null ? null : (short)result.Outcome));
-        p.Add(NullableSmall(result is null ? null : (short)result.Status));
+        p.Add(NullableSmall(result is { } outcome ? (short)outcome.Outcome : null));
+        p.Add(NullableSmall(result is { } status ? (short)status.Status : null));
         p.Add(NullableInt(result?.AttemptNumber));
         p.Add(NullableText(result?.FailureCode));
         p.Add(NullableText(result?.FailureMessage));
@@ -365,6 +365,12 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     }
 
     private static NpgsqlParameter<string> Text(string value) => new() { TypedValue = value };
+
+    // Kept as text (32 hex digits): a fingerprint only ever needs comparing, in payment_claim_key. A row written before
+    // fingerprints were 128-bit reads as the empty fingerprint, which matches no request.
+    private static string FingerprintText(Guid fingerprint) => fingerprint.ToString("N");
+
+    private static Guid ParseFingerprint(string text) => Guid.TryParseExact(text, "N", out var fingerprint) ? fingerprint : Guid.Empty;
 
     private static NpgsqlParameter NullableText(string? value) =>
         new() { Value = value is null ? DBNull.Value : value, NpgsqlDbType = NpgsqlDbType.Text };

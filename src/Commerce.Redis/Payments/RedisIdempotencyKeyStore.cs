@@ -98,7 +98,7 @@ public sealed class RedisIdempotencyKeyStore : IIdempotencyKeyStore
         var leaseMs = Milliseconds(candidate.LeaseExpiresAt - now);
         var result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClaimScript, [RedisKey(candidate.Key)],
         [
-            Ticks(now), (int)candidate.Operation, candidate.Fingerprint, candidate.PaymentId.Value, Ticks(candidate.LeaseExpiresAt),
+            Ticks(now), (int)candidate.Operation, FingerprintText(candidate.Fingerprint), candidate.PaymentId.Value, Ticks(candidate.LeaseExpiresAt),
             Ticks(candidate.CreatedAt), Expiry(candidate), leaseMs,
         ]).ConfigureAwait(false))!;
         var status = (IdempotencyClaimStatus)(int)result[0];
@@ -123,7 +123,7 @@ public sealed class RedisIdempotencyKeyStore : IIdempotencyKeyStore
         var values = new List<RedisValue>(26)
         {
             Expiry(record),
-            "op", (int)record.Operation, "fp", record.Fingerprint, "pay", record.PaymentId.Value, "st", (int)record.State,
+            "op", (int)record.Operation, "fp", FingerprintText(record.Fingerprint), "pay", record.PaymentId.Value, "st", (int)record.State,
             "lease", Ticks(record.LeaseExpiresAt), "at", Ticks(record.CreatedAt),
         };
         if (record.AttemptNumber is { } attempt)
@@ -210,7 +210,7 @@ public sealed class RedisIdempotencyKeyStore : IIdempotencyKeyStore
         {
             Key = key,
             Operation = (PaymentOperation)(int)fields["op"],
-            Fingerprint = (string)fields["fp"]!,
+            Fingerprint = Guid.TryParseExact((string)fields["fp"]!, "N", out var fingerprint) ? fingerprint : Guid.Empty,
             PaymentId = new PaymentId((string)fields["pay"]!),
             State = (IdempotencyState)(int)fields["st"],
             LeaseExpiresAt = FromTicks(fields["lease"]),
@@ -219,6 +219,10 @@ public sealed class RedisIdempotencyKeyStore : IIdempotencyKeyStore
             CreatedAt = FromTicks(fields["at"]),
         };
     }
+
+    // 32 hex digits; compared as text by the claim script. A key written before fingerprints were 128-bit reads as the
+    // empty fingerprint, which matches no request.
+    private static string FingerprintText(Guid fingerprint) => fingerprint.ToString("N");
 
     private static DateTimeOffset FromTicks(RedisValue ticks) =>
         new(long.Parse((string)ticks!, NumberStyles.None, CultureInfo.InvariantCulture), TimeSpan.Zero);

@@ -1,3 +1,4 @@
+using Commerce.Testing;
 using System.Collections.Immutable;
 using System.Text;
 using Commerce.Events;
@@ -94,7 +95,7 @@ internal static class PaymentSamples
     {
         Key = key,
         Operation = PaymentOperation.Authorize,
-        Fingerprint = fingerprint,
+        Fingerprint = TestFingerprints.Of(fingerprint),
         PaymentId = new PaymentId(paymentId),
         State = IdempotencyState.InProgress,
         LeaseExpiresAt = now.AddSeconds(30),

@@ -1,3 +1,4 @@
+using Commerce.Testing;
 using Commerce.Payments;
 using Commerce.Payments.Idempotency;
 using Commerce.Redis.Payments;
@@ -20,7 +21,7 @@ public sealed class RedisIdempotencySpecificTests
     {
         Key = key,
         Operation = PaymentOperation.Capture,
-        Fingerprint = "fp",
+        Fingerprint = TestFingerprints.Of("fp"),
         PaymentId = new PaymentId("pay-1"),
         State = IdempotencyState.InProgress,
         LeaseExpiresAt = now + lease,
