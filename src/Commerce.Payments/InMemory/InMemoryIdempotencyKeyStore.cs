@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Commerce.Collections;
 using Commerce.Payments.Idempotency;
 
 namespace Commerce.Payments.InMemory;
@@ -9,7 +9,7 @@ namespace Commerce.Payments.InMemory;
 /// </summary>
 public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
 {
-    private readonly ConcurrentDictionary<string, IdempotencyRecord> _keys = new(StringComparer.Ordinal);
+    private readonly StripedDictionary<string, IdempotencyRecord> _keys = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
@@ -56,7 +56,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
         while (_keys.TryGetValue(key, out var existing) && existing.State == IdempotencyState.InProgress)
         {
             var done = forget
-                ? _keys.TryRemove(new KeyValuePair<string, IdempotencyRecord>(key, existing))
+                ? _keys.TryRemove(key, existing)
                 : _keys.TryUpdate(key, existing with { State = IdempotencyState.Open }, existing);
             if (done)
             {
@@ -89,7 +89,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
     public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken)
     {
         var reaped = 0;
-        foreach (var (key, record) in _keys)
+        foreach (var (key, record) in _keys.SnapshotEntries())
         {
             if (reaped >= maxCount)
             {
@@ -97,7 +97,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
             }
 
             if (record.CreatedAt < createdBefore && record.State != IdempotencyState.InProgress
-                && _keys.TryRemove(new KeyValuePair<string, IdempotencyRecord>(key, record)))
+                && _keys.TryRemove(key, record))
             {
                 reaped++;
             }
