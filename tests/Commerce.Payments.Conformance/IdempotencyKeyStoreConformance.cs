@@ -1,5 +1,5 @@
-using Commerce.Testing;
 using Commerce.Payments.Idempotency;
+using Commerce.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Commerce.Payments.Conformance;

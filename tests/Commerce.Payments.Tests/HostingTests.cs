@@ -59,6 +59,21 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task Without_a_publisher_the_in_memory_store_keeps_no_events()
+    {
+        // Nothing would ever drain them: an in-memory outbox without a relay only grows.
+        using var host = BuildHost(TimeProvider.System, services => services.AddCommercePayments().AddSimulatedProvider());
+        var payments = host.Services.GetRequiredService<PaymentService>();
+        var store = host.Services.GetRequiredService<Storage.IPaymentStore>();
+        var id = new PaymentId("hosted-3");
+
+        await payments.AuthorizeAsync(new AuthorizePaymentRequest(id, new IdempotencyKey("a"), Money.FromMinorUnits(900, "EUR"), "tok_visa"), default);
+
+        Assert.Equal(PaymentStatus.Authorized, (await payments.GetAsync(id, default))!.Status);
+        Assert.Empty(await store.Outbox.ClaimAsync(100, TimeSpan.FromSeconds(30), default));
+    }
+
+    [Fact]
     public async Task Invalid_options_stop_the_host_from_starting()
     {
         using var host = BuildHost(TimeProvider.System, services => services.AddCommercePayments(o =>

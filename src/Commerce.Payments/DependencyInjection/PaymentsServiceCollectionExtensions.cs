@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Commerce.Events;
 using Commerce.Payments;
 using Commerce.Payments.Diagnostics;
 using Commerce.Payments.Events;
@@ -39,7 +40,8 @@ public static class PaymentsServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new PaymentMetrics(sp.GetService<IMeterFactory>()));
-        services.TryAddSingleton<IPaymentStore>(static sp => new InMemoryPaymentStore(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IPaymentStore>(static sp => new InMemoryPaymentStore(
+            recordEvents: sp.GetService<IEventPublisher>() is not null, sp.GetRequiredService<TimeProvider>()));
         // Keys live with the payments unless a key store is chosen (UseKeyStore, UseRedisIdempotency).
         services.TryAddSingleton<IIdempotencyKeyStore>(static sp => sp.GetRequiredService<IPaymentStore>() as IIdempotencyKeyStore
             ?? throw new InvalidOperationException("The payment store does not hold idempotency keys: choose a key store on the payments builder."));

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Commerce.Collections;
 using Commerce.Events;
 using Commerce.Payments.Events;
 using Commerce.Payments.Idempotency;
@@ -13,17 +13,29 @@ namespace Commerce.Payments.InMemory;
 /// </summary>
 public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
 {
-    private readonly ConcurrentDictionary<PaymentId, Entry> _payments = new();
+    private readonly StripedDictionary<PaymentId, Entry> _payments = new();
     private readonly InMemoryIdempotencyKeyStore _keys = new();
-    private readonly ConcurrentDictionary<(string Provider, string EventId), WebhookReceipt> _webhooks = new();
-    private readonly ConcurrentDictionary<(string Provider, string PspReference), PaymentId> _pspReferences = new();
-    private readonly InMemoryOutboxStore _outbox;
+    private readonly StripedDictionary<(string Provider, string EventId), WebhookReceipt> _webhooks = new();
+    private readonly StripedDictionary<(string Provider, string PspReference), PaymentId> _pspReferences = new();
+    private readonly InMemoryOutboxStore? _outbox;
+
+    /// <summary>Creates an empty store that writes events to its <see cref="Outbox"/>.</summary>
+    public InMemoryPaymentStore(TimeProvider? timeProvider = null)
+        : this(recordEvents: true, timeProvider)
+    {
+    }
 
     /// <summary>Creates an empty store.</summary>
-    public InMemoryPaymentStore(TimeProvider? timeProvider = null) => _outbox = new InMemoryOutboxStore(timeProvider);
+    /// <param name="recordEvents">
+    /// Whether to keep the writes' events in <see cref="Outbox"/> for a relay. Without a relay to drain it, an in-memory
+    /// outbox only grows: the dependency injection set-up records events only when an <see cref="IEventPublisher"/> is registered.
+    /// </param>
+    /// <param name="timeProvider">The clock of the outbox's retries.</param>
+    public InMemoryPaymentStore(bool recordEvents, TimeProvider? timeProvider = null) =>
+        _outbox = recordEvents ? new InMemoryOutboxStore(timeProvider) : null;
 
     /// <inheritdoc />
-    public IOutboxStore Outbox => _outbox;
+    public IOutboxStore Outbox => _outbox ?? (IOutboxStore)EmptyOutboxStore.Instance;
 
     /// <inheritdoc />
     public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -76,7 +88,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
             {
                 if (write.ExpectedVersion == 0)
                 {
-                    _payments.TryRemove(new KeyValuePair<PaymentId, Entry>(payment.Id, entry));
+                    _payments.TryRemove(payment.Id, entry);
                 }
 
                 return new(PaymentWriteStatus.DuplicateWebhook);
@@ -101,11 +113,11 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
             }
 
             // Appended under the payment's lock: the events of one payment reach the outbox in the order of its changes.
-            var events = write.Events;
+            var events = _outbox is null ? [] : write.Events;
             for (var i = 0; i < events.Count; i++)
             {
                 var pending = events[i];
-                _outbox.Append(pending.EventId, pending.EventType, pending.StreamId, pending.OccurredAt, pending, PaymentOutboxEvent.Serializer);
+                _outbox!.Append(pending.EventId, pending.EventType, pending.StreamId, pending.OccurredAt, pending, PaymentOutboxEvent.Serializer);
             }
         }
 
@@ -131,7 +143,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     public ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(DateTimeOffset changedBefore, int maxCount, CancellationToken cancellationToken)
     {
         var found = new List<Payment>();
-        foreach (var entry in _payments.Values)
+        foreach (var entry in _payments.SnapshotValues())
         {
             if (entry.Payment is { } payment && payment.UpdatedAt < changedBefore && payment.InFlight is not null)
             {
@@ -147,7 +159,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     public async IAsyncEnumerable<Payment> StreamChangedAsync(
         DateTimeOffset changedFrom, DateTimeOffset changedTo, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var changed = _payments.Values.Select(static e => e.Payment)
+        var changed = _payments.SnapshotValues().Select(static e => e.Payment)
             .Where(p => p is not null && p.UpdatedAt >= changedFrom && p.UpdatedAt < changedTo)
             .OrderBy(static p => p!.UpdatedAt).ToArray();
         foreach (var payment in changed)
@@ -177,7 +189,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     public ValueTask<IReadOnlyList<AccountBalance>> GetBalancesAsync(CancellationToken cancellationToken)
     {
         var totals = new Dictionary<(string Account, Currency Currency), (long Debit, long Credit)>();
-        foreach (var entry in _payments.Values)
+        foreach (var entry in _payments.SnapshotValues())
         {
             lock (entry)
             {

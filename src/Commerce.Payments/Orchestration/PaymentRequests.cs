@@ -47,7 +47,7 @@ public sealed record RefundPaymentRequest(PaymentId PaymentId, IdempotencyKey Id
 /// <param name="FailureCode">The decline or error code, when it did not succeed.</param>
 /// <param name="FailureMessage">The reason, when it did not succeed.</param>
 /// <param name="IsReplay">Whether this replays the stored result of an earlier request with the same key.</param>
-public sealed record PaymentResult(PaymentOutcome Outcome, Payment Payment, int AttemptNumber, string? FailureCode, string? FailureMessage, bool IsReplay)
+public readonly record struct PaymentResult(PaymentOutcome Outcome, Payment Payment, int AttemptNumber, string? FailureCode, string? FailureMessage, bool IsReplay)
 {
     /// <summary>Whether the operation succeeded.</summary>
     public bool Succeeded => Outcome == PaymentOutcome.Succeeded;

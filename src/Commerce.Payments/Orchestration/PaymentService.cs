@@ -461,7 +461,7 @@ public sealed partial class PaymentService
             return ProviderResult.Unknown("provider_not_configured", $"Provider '{attempt.Provider}' is not configured.");
         }
 
-        var call = new ProviderCall(provider, payment, attempt);
+        var call = ProviderCall.Rent(provider, payment, attempt);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
@@ -501,6 +501,7 @@ public sealed partial class PaymentService
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+            call.Return();
         }
     }
 
@@ -591,32 +592,62 @@ public sealed partial class PaymentService
     [LoggerMessage(2, LogLevel.Warning, "The outcome of a {Operation} of payment {PaymentId} at {Provider} is unknown ({Code}); the resolver will settle it.")]
     private partial void LogUnknownOutcome(string provider, string paymentId, string operation, string? code);
 
-    /// <summary>The state a provider call needs, passed to Polly without a closure.</summary>
-    private sealed class ProviderCall(RoutedProvider routed, Payment payment, PaymentAttempt attempt)
+    /// <summary>
+    /// The state a provider call needs, passed to Polly without a closure. One instance per thread is reused: a call
+    /// returns it when it is over, and a call that yielded (awaited a real PSP) may finish on another thread, where its
+    /// instance simply takes the free place or is dropped.
+    /// </summary>
+    private sealed class ProviderCall
     {
+        [ThreadStatic]
+        private static ProviderCall? _free;
+
+        private RoutedProvider _routed = null!;
+        private Payment _payment = null!;
+        private PaymentAttempt _attempt = null!;
+
         /// <summary>Whether any send so far may have reached the PSP and been processed.</summary>
         public bool MaybeProcessed;
 
+        public static ProviderCall Rent(RoutedProvider routed, Payment payment, PaymentAttempt attempt)
+        {
+            var call = _free ?? new ProviderCall();
+            _free = null;
+            call._routed = routed;
+            call._payment = payment;
+            call._attempt = attempt;
+            call.MaybeProcessed = false;
+            return call;
+        }
+
+        public void Return()
+        {
+            _routed = null!;
+            _payment = null!;
+            _attempt = null!;
+            _free = this;
+        }
+
         /// <summary>One try, under the provider's per-try timeout.</summary>
         public ValueTask<ProviderResult> SendAsync(CancellationToken cancellationToken) =>
-            routed.Timeout.RunAsync(static (self, token) => self.SendOnceAsync(token), this, cancellationToken);
+            _routed.Timeout.RunAsync(static (self, token) => self.SendOnceAsync(token), this, cancellationToken);
 
         private ValueTask<ProviderResult> SendOnceAsync(CancellationToken cancellationToken)
         {
-            var provider = routed.Provider;
-            var authorization = payment.Authorization;
-            var reference = PaymentReference.Format(payment.Id, authorization?.Number ?? attempt.Number);
+            var provider = _routed.Provider;
+            var authorization = _payment.Authorization;
+            var reference = PaymentReference.Format(_payment.Id, authorization?.Number ?? _attempt.Number);
             var pspReference = authorization?.PspReference ?? string.Empty;
-            var currency = payment.Amount.Currency;
-            return attempt.Operation switch
+            var currency = _payment.Amount.Currency;
+            return _attempt.Operation switch
             {
                 PaymentOperation.Authorize => provider.AuthorizeAsync(
-                    new ProviderAuthorizeRequest(reference, new Money(attempt.AmountMinor, currency), payment.PaymentMethod, attempt.PspKey), cancellationToken),
+                    new ProviderAuthorizeRequest(reference, new Money(_attempt.AmountMinor, currency), _payment.PaymentMethod, _attempt.PspKey), cancellationToken),
                 PaymentOperation.Capture => provider.CaptureAsync(
-                    new ProviderCaptureRequest(reference, pspReference, new Money(attempt.AmountMinor, currency), attempt.IsFinal, attempt.PspKey), cancellationToken),
-                PaymentOperation.Void => provider.VoidAsync(new ProviderVoidRequest(reference, pspReference, attempt.PspKey), cancellationToken),
+                    new ProviderCaptureRequest(reference, pspReference, new Money(_attempt.AmountMinor, currency), _attempt.IsFinal, _attempt.PspKey), cancellationToken),
+                PaymentOperation.Void => provider.VoidAsync(new ProviderVoidRequest(reference, pspReference, _attempt.PspKey), cancellationToken),
                 _ => provider.RefundAsync(
-                    new ProviderRefundRequest(reference, pspReference, new Money(attempt.AmountMinor, currency), attempt.PspKey), cancellationToken),
+                    new ProviderRefundRequest(reference, pspReference, new Money(_attempt.AmountMinor, currency), _attempt.PspKey), cancellationToken),
             };
         }
     }

@@ -1,4 +1,3 @@
-using Commerce.Testing;
 using System.Collections.Immutable;
 using System.Text;
 using Commerce.Events;
@@ -7,6 +6,7 @@ using Commerce.Payments.Events;
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Storage;
+using Commerce.Testing;
 
 namespace Commerce.PostgreSql.Tests.Payments;
 

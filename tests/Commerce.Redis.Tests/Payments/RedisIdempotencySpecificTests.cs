@@ -1,7 +1,7 @@
-using Commerce.Testing;
 using Commerce.Payments;
 using Commerce.Payments.Idempotency;
 using Commerce.Redis.Payments;
+using Commerce.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
