@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Commerce.Checkout.Storage;
+using Commerce.Collections;
 using Commerce.Inventory;
 using Commerce.Ordering;
 
@@ -15,13 +15,16 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
 {
     private readonly InventoryService _inventory;
     private readonly OrderService _orders;
-    private readonly ConcurrentDictionary<IdempotencyKey, Slot> _byKey = new();
-    private readonly ConcurrentDictionary<CheckoutId, Slot> _byId = new();
-    private readonly ConcurrentDictionary<OrderId, Slot> _byOrder = new();
+    private readonly StripedDictionary<IdempotencyKey, Slot> _byKey = new();
+    private readonly StripedDictionary<CheckoutId, Slot> _byId = new();
+
+    // Sagas whose order id is not their checkout id (the checkout service always uses the checkout id): only those need
+    // an index of their own to be found by order.
+    private readonly StripedDictionary<OrderId, Slot> _byOtherOrder = new();
 
     // Sagas that may need driving (not finished, not awaiting shipment): what ListDueAsync scans, so the recovery
     // worker's pass costs the number of live sagas, not the number ever made.
-    private readonly ConcurrentDictionary<CheckoutId, Slot> _open = new();
+    private readonly StripedDictionary<CheckoutId, Slot> _open = new();
 
     /// <summary>Creates the store over the services whose stores hold the stock and the orders.</summary>
     public InMemoryCheckoutSagaStore(InventoryService inventory, OrderService orders)
@@ -54,10 +57,10 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
                 }
 
                 // A begin that crashed half-way (or is still running): take its turn, then look again.
-                await existing.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await existing.WaitAsync(cancellationToken).ConfigureAwait(false);
                 if (existing.Removed || existing.Saga.Step != CheckoutStep.Started)
                 {
-                    existing.Gate.Release();
+                    existing.Release();
                     continue;
                 }
 
@@ -65,7 +68,7 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
                 {
                     // Resuming a started saga is conditional on its version like any write: a stale resume loses.
                     var stored = existing.Saga;
-                    existing.Gate.Release();
+                    existing.Release();
                     return new BeginResult(BeginStatus.Existing, stored);
                 }
 
@@ -73,12 +76,17 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
                 break;
             }
 
-            // The new slot's gate starts taken: nobody else can run a group on it until this begin is over.
-            slot = new Slot(saga with { Step = CheckoutStep.Started, Version = 0 }, taken: true);
+            // The new slot's gate starts taken: nobody else can run a group on it until this begin is over. Until the
+            // begin records the saga, readers see it claimed (Started, version 0).
+            slot = Slot.Claim(saga);
             if (_byKey.TryAdd(saga.IdempotencyKey, slot))
             {
                 _byId[saga.Id] = slot;
-                _byOrder[saga.OrderId] = slot;
+                if (!IsOwnOrder(saga))
+                {
+                    _byOtherOrder[saga.OrderId] = slot;
+                }
+
                 _open[saga.Id] = slot;
                 break;
             }
@@ -112,7 +120,7 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
         }
         finally
         {
-            slot.Gate.Release();
+            slot.Release();
         }
     }
 
@@ -125,7 +133,7 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
             return new ConfirmResult(ConfirmStatus.VersionConflict, null);
         }
 
-        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var stored = slot.Saga;
@@ -161,7 +169,7 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
         }
         finally
         {
-            slot.Gate.Release();
+            slot.Release();
         }
     }
 
@@ -174,7 +182,7 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
             return new SagaWriteResult(SagaWriteStatus.VersionConflict, null);
         }
 
-        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var stored = slot.Saga;
@@ -190,7 +198,7 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
         }
         finally
         {
-            slot.Gate.Release();
+            slot.Release();
         }
     }
 
@@ -212,14 +220,21 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
         new(_byKey.TryGetValue(key, out var slot) && !slot.Removed ? slot.Saga : null);
 
     /// <inheritdoc />
-    public ValueTask<CheckoutSaga?> FindByOrderAsync(OrderId orderId, CancellationToken cancellationToken) =>
-        new(_byOrder.TryGetValue(orderId, out var slot) && !slot.Removed ? slot.Saga : null);
+    public ValueTask<CheckoutSaga?> FindByOrderAsync(OrderId orderId, CancellationToken cancellationToken)
+    {
+        if (_byId.TryGetValue(new CheckoutId(orderId.Value), out var own) && !own.Removed && own.Saga.OrderId == orderId)
+        {
+            return new(own.Saga);
+        }
+
+        return new(_byOtherOrder.TryGetValue(orderId, out var slot) && !slot.Removed ? slot.Saga : null);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<CheckoutSaga>> ListDueAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken)
     {
         var due = new List<CheckoutSaga>();
-        foreach (var (_, slot) in _open)
+        foreach (var slot in _open.SnapshotValues())
         {
             var saga = slot.Saga;
             if (!slot.Removed && saga.NeedsDriving && saga.LeaseExpiresAt <= now)
@@ -240,7 +255,7 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
     private async ValueTask<SagaWriteResult> WriteAsync(Slot slot, CheckoutSaga saga, CancellationToken cancellationToken)
     {
         // Uncontended (the usual case) the gate is taken synchronously and this completes without awaiting.
-        await slot.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await slot.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (slot.Removed || slot.Saga.Version != saga.Version - 1 || slot.Saga.Id != saga.Id)
@@ -253,13 +268,13 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
         }
         finally
         {
-            slot.Gate.Release();
+            slot.Release();
         }
     }
 
     private void Set(Slot slot, CheckoutSaga saga)
     {
-        slot.Saga = saga;
+        slot.Set(saga);
         if (!saga.NeedsDriving)
         {
             _open.TryRemove(saga.Id, out _);
@@ -271,11 +286,13 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
     {
         slot.Removed = true;
         var saga = slot.Saga;
-        _byId.TryRemove(new KeyValuePair<CheckoutId, Slot>(saga.Id, slot));
-        _byOrder.TryRemove(new KeyValuePair<OrderId, Slot>(saga.OrderId, slot));
-        _open.TryRemove(new KeyValuePair<CheckoutId, Slot>(saga.Id, slot));
-        _byKey.TryRemove(new KeyValuePair<IdempotencyKey, Slot>(saga.IdempotencyKey, slot));
+        _byId.TryRemove(saga.Id, slot);
+        _byOtherOrder.TryRemove(saga.OrderId, slot);
+        _open.TryRemove(saga.Id, slot);
+        _byKey.TryRemove(saga.IdempotencyKey, slot);
     }
+
+    private static bool IsOwnOrder(CheckoutSaga saga) => string.Equals(saga.OrderId.Value, saga.Id.Value, StringComparison.Ordinal);
 
     /// <summary>Releases the reservation if still active and cancels the order if it still awaits payment; idempotent.</summary>
     private async ValueTask UndoAsync(CheckoutSaga saga, CancellationToken cancellationToken)
@@ -311,12 +328,85 @@ public sealed class InMemoryCheckoutSagaStore : ICheckoutSagaStore
     /// One saga and the gate that serializes the groups run on it: within this process a group is never interleaved
     /// with another on the same saga, so its version check decides the race; only a crash can leave a group half-done.
     /// </summary>
-#pragma warning disable CA1001 // A SemaphoreSlim whose wait handle is never asked for holds nothing to dispose.
-    private sealed class Slot(CheckoutSaga saga, bool taken)
+    /// <remarks>
+    /// The gate is a flag and, only while someone waits, a queue: a store keeps a slot per saga for as long as it lives,
+    /// so the slot holds no semaphore object of its own (groups on one saga almost never meet).
+    /// </remarks>
+    private sealed class Slot
     {
-        public readonly SemaphoreSlim Gate = new(taken ? 0 : 1, 1);
-        public volatile CheckoutSaga Saga = saga;
         public volatile bool Removed;
+
+        // The recorded saga; or, while the first begin runs (or after it crashed), null with the saga being begun in
+        // _claimed: its Started view is built only for the rare reader, so a checkout stores one saga less.
+        private volatile CheckoutSaga? _saga;
+        private volatile CheckoutSaga? _claimed;
+        private bool _taken;
+        private Queue<TaskCompletionSource>? _waiters;
+
+        private Slot(CheckoutSaga claimed)
+        {
+            _claimed = claimed;
+            _taken = true;
+        }
+
+        /// <summary>The saga as stored now.</summary>
+        public CheckoutSaga Saga => _claimed is { } claimed ? claimed with { Step = CheckoutStep.Started, Version = 0 } : _saga!;
+
+        /// <summary>A slot claimed for <paramref name="saga"/>'s begin, its gate taken by the caller.</summary>
+        public static Slot Claim(CheckoutSaga saga) => new(saga);
+
+        /// <summary>Records a saga (the caller holds the gate).</summary>
+        public void Set(CheckoutSaga saga)
+        {
+            // In this order: a reader that sees no claim any more sees the saga.
+            _saga = saga;
+            _claimed = null;
+        }
+
+        /// <summary>Takes the gate: at once when it is free, else in turn once the holders before release it.</summary>
+        public ValueTask WaitAsync(CancellationToken cancellationToken)
+        {
+            TaskCompletionSource waiter;
+            lock (this)
+            {
+                if (!_taken)
+                {
+                    _taken = true;
+                    return ValueTask.CompletedTask;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                (_waiters ??= new()).Enqueue(waiter);
+            }
+
+            return WaitInTurnAsync(waiter, cancellationToken);
+        }
+
+        /// <summary>Hands the gate to the oldest waiter still waiting, or frees it.</summary>
+        public void Release()
+        {
+            lock (this)
+            {
+                while (_waiters is { Count: > 0 } waiters)
+                {
+                    // A waiter that gave up (cancelled) refuses the hand-over: try the next one.
+                    if (waiters.Dequeue().TrySetResult())
+                    {
+                        return;
+                    }
+                }
+
+                _taken = false;
+            }
+        }
+
+        private static async ValueTask WaitInTurnAsync(TaskCompletionSource waiter, CancellationToken cancellationToken)
+        {
+            using (cancellationToken.UnsafeRegister(static (w, token) => ((TaskCompletionSource)w!).TrySetCanceled(token), waiter))
+            {
+                await waiter.Task.ConfigureAwait(false);
+            }
+        }
     }
-#pragma warning restore CA1001
 }
