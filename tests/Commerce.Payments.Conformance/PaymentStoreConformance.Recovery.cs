@@ -78,7 +78,34 @@ public abstract partial class PaymentStoreConformance
 
         Assert.Equal(PaymentStatus.Authorized, (await Store.GetAsync(request.PaymentId, default))!.Status);
         Assert.True(retried.Succeeded);
-        Assert.Equal(1, Alpha.Calls);
+        // The resolver sent the pending attempt again with its PSP key (its request could still have been alive): the
+        // PSP answered from the first send, so the buyer was charged once.
+        Assert.Equal(2, Alpha.Calls);
+        Assert.Equal(1, Alpha.Authorizations);
+        Assert.Equal(1, Alpha.AuthorizationsFor(PaymentReference.Format(request.PaymentId, 1)));
+    }
+
+    [Fact]
+    public async Task A_request_stalled_past_its_lease_before_sending_is_never_settled_as_failed_behind_its_back()
+    {
+        var pausing = new PausingPaymentProvider(Alpha);
+        var service = CreateService(Store, ("alpha", pausing, 0));
+        var request = new AuthorizePaymentRequest(NewPaymentId(), NewKey(), Usd(700), "tok_visa");
+        var stalled = service.AuthorizeAsync(request, default).AsTask();
+        await pausing.Paused; // its attempt is persisted, pending; the PSP has not heard of it
+
+        // Past the key lease the request looks dead to the resolver, which acts; then the request wakes up and sends.
+        PassTime(TimeSpan.FromSeconds(31));
+        var resolution = await service.ResolveAsync(request.PaymentId, default);
+        pausing.Resume();
+        var result = await stalled;
+
+        var payment = await Store.GetAsync(request.PaymentId, default);
+        Assert.Equal(ResolutionResult.Settled, resolution);
+        Assert.True(result.Succeeded);
+        Assert.Equal(PaymentStatus.Authorized, payment!.Status);
+        Assert.Equal(1, Alpha.Authorizations);
+        Assert.Equal(1, Alpha.AuthorizationsFor(PaymentReference.Format(request.PaymentId, 1)));
     }
 
     [Fact]

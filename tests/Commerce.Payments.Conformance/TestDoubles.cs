@@ -150,3 +150,44 @@ public sealed class TestWebhookParser : IPaymentWebhookParser
         new(JsonSerializer.SerializeToUtf8Bytes(events.Select(e => new Dictionary<string, string?> { ["id"] = e.Id, ["kind"] = e.Kind.ToString(), ["reference"] = e.Reference })),
             new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["x-test-signature"] = "valid" });
 }
+
+/// <summary>
+/// A provider whose first authorization call stops before reaching the PSP until <see cref="Resume"/>: a request paused
+/// (a stalled process) between persisting its attempt and sending it, for longer than its lease.
+/// </summary>
+public sealed class PausingPaymentProvider(IPaymentProvider inner) : IPaymentProvider
+{
+    private readonly TaskCompletionSource _resume = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _paused = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _calls;
+
+    /// <summary>Completes when the first authorization is paused.</summary>
+    public Task Paused => _paused.Task;
+
+    /// <summary>Lets the paused authorization reach the PSP.</summary>
+    public void Resume() => _resume.TrySetResult();
+
+    /// <inheritdoc />
+    public async ValueTask<ProviderResult> AuthorizeAsync(ProviderAuthorizeRequest request, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _calls) == 1)
+        {
+            _paused.TrySetResult();
+            await _resume.Task.ConfigureAwait(false);
+        }
+
+        return await inner.AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ProviderResult> CaptureAsync(ProviderCaptureRequest request, CancellationToken cancellationToken) => inner.CaptureAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<ProviderResult> VoidAsync(ProviderVoidRequest request, CancellationToken cancellationToken) => inner.VoidAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<ProviderResult> RefundAsync(ProviderRefundRequest request, CancellationToken cancellationToken) => inner.RefundAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<ProviderStatus> GetStatusAsync(ProviderStatusRequest request, CancellationToken cancellationToken) => inner.GetStatusAsync(request, cancellationToken);
+}

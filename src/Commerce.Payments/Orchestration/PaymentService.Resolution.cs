@@ -21,12 +21,19 @@ public enum ResolutionResult
 public sealed partial class PaymentService
 {
     /// <summary>
-    /// Settles a payment's unknown (or abandoned pending) attempt by asking its PSP. An authorization is looked up by
-    /// our reference: it becomes succeeded or declined on the PSP's word, and failed only when the PSP confirms it has
-    /// no record, never because time passed. A capture, void or refund is sent again with its own PSP key, which the
-    /// PSP answers without processing twice. Until settled, nothing else happens to the payment, and it is never
-    /// retried at another provider.
+    /// Settles a payment's unknown (or abandoned pending) attempt by asking its PSP. An unknown authorization is looked
+    /// up by our reference: it becomes succeeded or declined on the PSP's word, and failed only when the PSP confirms it
+    /// has no record, never because time passed. Anything else (a capture, void or refund, or an authorization still
+    /// pending) is sent again with its own PSP key, which the PSP answers without processing twice.
+    /// Until settled, nothing else happens to the payment, and it is never retried at another provider.
     /// </summary>
+    /// <remarks>
+    /// A pending authorization is never concluded from a lookup: its request may be alive past its lease (a paused
+    /// process) and send it after the PSP answered "no record", which would leave a charge we recorded as failed.
+    /// Sending it again instead is safe whoever sends first: the PSP processes the key once and answers both alike.
+    /// An unknown attempt's sends are over (its request recorded the unknown answer; a retry marks it pending, with a
+    /// new version, before sending again), so a lookup can settle it.
+    /// </remarks>
     public async ValueTask<ResolutionResult> ResolveAsync(PaymentId paymentId, CancellationToken cancellationToken)
     {
         var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false);
@@ -44,7 +51,7 @@ public sealed partial class PaymentService
         }
 
         ProviderResult? result;
-        if (attempt.Operation == PaymentOperation.Authorize)
+        if (attempt.Operation == PaymentOperation.Authorize && attempt.Status == AttemptStatus.Unknown)
         {
             ProviderStatus status;
             try
@@ -68,6 +75,18 @@ public sealed partial class PaymentService
         }
         else
         {
+            // Persist the intent first, as a request's own resend does: a request still settling the attempt from an
+            // older send's answer (a refusal, say) then loses its version check instead of failing a charged attempt.
+            var sending = PaymentChanges.MarkSending(payment, attempt.Number, now);
+            if (await _store.WriteAsync(new PaymentWrite { Payment = sending, ExpectedVersion = payment.Version }, cancellationToken).ConfigureAwait(false)
+                != PaymentWriteStatus.Written)
+            {
+                _metrics?.Resolution(attempt.Provider, "conflict");
+                return ResolutionResult.Postponed;
+            }
+
+            payment = sending;
+            attempt = sending.Attempts[attempt.Number - 1];
             var sent = await CallProviderAsync(payment, attempt, sentBefore: true, cancellationToken).ConfigureAwait(false);
             result = sent.Outcome == ProviderOutcome.Unknown ? null : sent;
         }
@@ -115,19 +134,14 @@ public sealed partial class PaymentService
     }
 
     /// <summary>
-    /// A pending attempt is left alone while a live request may still be sending it (the key lease); an unknown one
-    /// waits the provider's resolve delay, doubling per fruitless try up to ten minutes.
+    /// An attempt waits the provider's resolve delay, doubling per fruitless try up to ten minutes; a pending one at
+    /// least the key lease, while its live request is expected to settle it.
     /// </summary>
     private bool IsDue(PaymentAttempt attempt, DateTimeOffset now)
     {
-        if (attempt.Status == AttemptStatus.Pending)
-        {
-            return now - attempt.UpdatedAt >= _options.KeyLease;
-        }
-
         var baseDelay = _providers.Find(attempt.Provider)?.Options.ResolveBaseDelay ?? TimeSpan.FromSeconds(5);
         var delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(10).Ticks, baseDelay.Ticks << Math.Min(attempt.ResolveTries, 20)));
-        return now - attempt.UpdatedAt >= delay;
+        return now - attempt.UpdatedAt >= (attempt.Status == AttemptStatus.Pending && delay < _options.KeyLease ? _options.KeyLease : delay);
     }
 
     private TimeSpan MinimumResolveDelay()

@@ -482,14 +482,7 @@ public sealed partial class PaymentService
                 },
                 context,
                 call).ConfigureAwait(false);
-            if (outcome.Exception is null && outcome.Result.Outcome == ProviderOutcome.NotProcessed && (call.MaybeProcessed || sentBefore))
-            {
-                // "Not processed" speaks only for the last send: an earlier send of the same PSP key (a retry here, or a
-                // run that died) may have been processed, so the attempt stays unknown until the PSP says what happened.
-                return ProviderResult.Unknown("inconclusive", outcome.Result.FailureMessage, outcome.Result.PspReference);
-            }
-
-            return outcome.Exception switch
+            var result = outcome.Exception switch
             {
                 null => outcome.Result,
                 BrokenCircuitException => ProviderResult.NotSent("circuit_open", $"The circuit to '{attempt.Provider}' is open."),
@@ -497,6 +490,15 @@ public sealed partial class PaymentService
                 OperationCanceledException when cancellationToken.IsCancellationRequested => throw outcome.Exception,
                 _ => ProviderResult.Unknown("provider_exception", outcome.Exception.GetType().Name),
             };
+            if (result.Outcome == ProviderOutcome.NotProcessed && (call.MaybeProcessed || sentBefore))
+            {
+                // "Not processed" (or not sent: an open circuit) speaks only for the last send: an earlier send of the
+                // same PSP key (a retry here, or a run that died) may have been processed, so the attempt stays unknown
+                // until the PSP says what happened.
+                return ProviderResult.Unknown("inconclusive", result.FailureMessage, result.PspReference);
+            }
+
+            return result;
         }
         finally
         {

@@ -95,11 +95,15 @@ internal static class PaymentChanges
         return next;
     }
 
-    /// <summary>Records that the resolver asked and learnt nothing: the attempt counts as unknown and waits longer.</summary>
+    /// <summary>
+    /// Records that the resolver tried and learnt nothing: the attempt waits longer. Its status stays: a pending attempt
+    /// may still be sent by its own request (see <see cref="PaymentService.ResolveAsync"/>), so it must not pass for
+    /// one whose sends are over.
+    /// </summary>
     public static Payment Postpone(Payment payment, int number, DateTimeOffset now)
     {
         var attempt = payment.Attempts[number - 1];
-        var postponed = attempt with { Status = AttemptStatus.Unknown, ResolveTries = attempt.ResolveTries + 1, UpdatedAt = now };
+        var postponed = attempt with { ResolveTries = attempt.ResolveTries + 1, UpdatedAt = now };
         var next = payment with { Attempts = payment.Attempts.SetItem(number - 1, postponed), Version = payment.Version + 1, UpdatedAt = now };
         next = next with { Status = Derive(next) };
         PaymentTransitions.EnsureAllowed(payment.Status, next.Status);
