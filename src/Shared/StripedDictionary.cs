@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -184,6 +185,42 @@ internal sealed class StripedDictionary<TKey, TValue>
         }
 
         return entries;
+    }
+
+    /// <summary>
+    /// The entries, copied one stripe at a time into a reused buffer (not one moment's picture while others write): a
+    /// scan of millions of entries holds one stripe's copy, never the whole map's. The caller may change the map meanwhile.
+    /// </summary>
+    public IEnumerable<KeyValuePair<TKey, TValue>> ScanEntries()
+    {
+        var buffer = Array.Empty<KeyValuePair<TKey, TValue>>();
+        try
+        {
+            foreach (var stripe in _stripes)
+            {
+                int count;
+                lock (stripe.Gate)
+                {
+                    count = stripe.Map.Count;
+                    if (buffer.Length < count)
+                    {
+                        ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(buffer, clearArray: true);
+                        buffer = ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Rent(count);
+                    }
+
+                    ((ICollection<KeyValuePair<TKey, TValue>>)stripe.Map).CopyTo(buffer, 0);
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    yield return buffer[i];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<KeyValuePair<TKey, TValue>>.Shared.Return(buffer, clearArray: true);
+        }
     }
 
     private Stripe StripeOf(TKey key)

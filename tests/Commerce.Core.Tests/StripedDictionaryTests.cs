@@ -75,4 +75,25 @@ public sealed class StripedDictionaryTests
         Assert.Equal(10_000, map.Count);
         Assert.Equal(Enumerable.Range(0, 10_000), map.SnapshotValues().Order());
     }
+
+    [Fact]
+    public void A_scan_sees_every_entry_present_throughout_and_allows_removing_while_scanning()
+    {
+        var map = new StripedDictionary<int, int>(null, stripes: 4);
+        for (var i = 0; i < 1_000; i++)
+        {
+            map.TryAdd(i, i * 2);
+        }
+
+        var seen = new List<int>();
+        foreach (var (key, value) in map.ScanEntries())
+        {
+            Assert.Equal(key * 2, value);
+            seen.Add(key);
+            Assert.True(map.TryRemove(key, value));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 1_000), seen.Order());
+        Assert.Equal(0, map.Count);
+    }
 }

@@ -64,7 +64,7 @@ public sealed partial class InMemoryInventoryStore
             }
         }
 
-        return new(entry is null ? Replay(_reservations[command.Id], command) : ReservationResult.Success(entry.ToReservation()));
+        return new(entry is null ? Replay(GetEntryOrThrow(command.Id), command) : ReservationResult.Success(entry.ToReservation()));
     }
 
     /// <inheritdoc />
@@ -157,14 +157,14 @@ public sealed partial class InMemoryInventoryStore
     public ValueTask<int> ExpireAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken)
     {
         var expired = 0;
-        foreach (var (id, entry) in _reservations)
+        foreach (var (id, entry) in _reservations.ScanEntries())
         {
             if (entry.State != ReservationState.Active)
             {
                 // Forget finished reservations after the retention window, keeping memory bounded.
                 if (entry.FinishedAt is { } finished && now - finished > _retention)
                 {
-                    _reservations.TryRemove(new KeyValuePair<ReservationId, ReservationEntry>(id, entry));
+                    _reservations.TryRemove(id, entry);
                 }
 
                 continue;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Commerce.Collections;
 using System.Runtime.CompilerServices;
 using Commerce.Events;
 using Commerce.Inventory.Storage;
@@ -14,7 +15,7 @@ namespace Commerce.Inventory.InMemory;
 public sealed partial class InMemoryInventoryStore : IInventoryStore
 {
     private readonly ConcurrentDictionary<Sku, ConcurrentDictionary<LocationId, StockRow>> _stock = new();
-    private readonly ConcurrentDictionary<ReservationId, ReservationEntry> _reservations = new();
+    private readonly StripedDictionary<ReservationId, ReservationEntry> _reservations = new();
     private readonly ConcurrentDictionary<IdempotencyKey, StockChangeRecord> _stockChanges = new();
     // One delegate for every append: the outbox serializes a payload only when it is relayed.
     private static readonly Func<object, ReadOnlyMemory<byte>> SerializePayload = InventoryEventFactory.SerializePayload;

@@ -89,7 +89,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
     public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken)
     {
         var reaped = 0;
-        foreach (var (key, record) in _keys.SnapshotEntries())
+        foreach (var (key, record) in _keys.ScanEntries())
         {
             if (reaped >= maxCount)
             {

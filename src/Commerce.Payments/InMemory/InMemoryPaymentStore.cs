@@ -143,7 +143,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     public ValueTask<IReadOnlyList<Payment>> FindUnsettledAsync(DateTimeOffset changedBefore, int maxCount, CancellationToken cancellationToken)
     {
         var found = new List<Payment>();
-        foreach (var entry in _payments.SnapshotValues())
+        foreach (var (_, entry) in _payments.ScanEntries())
         {
             if (entry.Payment is { } payment && payment.UpdatedAt < changedBefore && payment.InFlight is not null)
             {
