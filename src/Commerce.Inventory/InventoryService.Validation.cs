@@ -1,6 +1,4 @@
-using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
+using Commerce.Hashing;
 using Commerce.Inventory.Storage;
 
 namespace Commerce.Inventory;
@@ -78,8 +76,23 @@ public sealed partial class InventoryService
         }
 
         var resolved = Resolve(location);
-        var fingerprint = Fingerprint($"{(int)kind}\u001f{sku}\u001f{resolved}\u001f{quantity}\u001f{reason}");
-        return new StockChange(sku, resolved, kind, quantity, reason, key, fingerprint, Now());
+        return new StockChange(sku, resolved, kind, quantity, reason, key, StockChangeFingerprint(kind, sku, resolved, quantity, reason), Now());
+    }
+
+    /// <summary>A 128-bit hash of a stock change's canonical form: kind, SKU, location, quantity and reason.</summary>
+    internal static Guid StockChangeFingerprint(StockChangeKind kind, Sku sku, LocationId location, long quantity, string reason)
+    {
+        var hash = new CanonicalHash(stackalloc byte[256]);
+        hash.Append((int)kind);
+        hash.Append(Unit);
+        hash.Append(sku.Value);
+        hash.Append(Unit);
+        hash.Append(location.Value);
+        hash.Append(Unit);
+        hash.Append(quantity);
+        hash.Append(Unit);
+        hash.Append(reason);
+        return hash.ToFingerprint();
     }
 
     /// <summary>
@@ -89,34 +102,23 @@ public sealed partial class InventoryService
     internal static Guid ReservationFingerprint(ReservedLine[] lines, TimeSpan? ttl)
     {
         var sorted = lines.Length == 1 ? lines : lines.OrderBy(static l => l.Sku).ThenBy(static l => l.Location).ToArray();
-        var builder = new StringBuilder(32 * sorted.Length);
+        var hash = new CanonicalHash(stackalloc byte[256]);
         foreach (var line in sorted)
         {
-            builder.Append(line.Sku.Value).Append('\u001f').Append(line.Location.Value).Append('\u001f').Append(line.Quantity).Append('\u001e');
+            hash.Append(line.Sku.Value);
+            hash.Append(Unit);
+            hash.Append(line.Location.Value);
+            hash.Append(Unit);
+            hash.Append(line.Quantity);
+            hash.Append(Record);
         }
 
-        builder.Append(ttl is { } t ? t.Ticks : -1);
-        return Fingerprint(builder.ToString());
+        hash.Append(ttl is { } t ? t.Ticks : -1);
+        return hash.ToFingerprint();
     }
 
-    private static Guid Fingerprint(string canonical)
-    {
-        var byteCount = Encoding.UTF8.GetMaxByteCount(canonical.Length);
-        var rented = byteCount > 512 ? ArrayPool<byte>.Shared.Rent(byteCount) : null;
-        try
-        {
-            Span<byte> buffer = rented ?? stackalloc byte[512];
-            var written = Encoding.UTF8.GetBytes(canonical, buffer);
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer[..written], hash);
-            return new Guid(hash[..16]);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    // The separators of the canonical forms (ASCII unit and record separators); the bytes hashed are those of the
+    // canonical strings earlier versions built, so a fingerprint stored by them still matches.
+    private const byte Unit = 0x1F;
+    private const byte Record = 0x1E;
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Commerce.Collections;
 using System.Runtime.CompilerServices;
+using Commerce.Collections;
 using Commerce.Events;
 using Commerce.Inventory.Storage;
 
