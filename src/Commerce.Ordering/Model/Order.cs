@@ -38,9 +38,9 @@ public sealed class Order : IEquatable<Order>
         RefundRequested = refundRequested;
         PaymentId = paymentId;
         var subtotal = Money.Zero(currency);
-        foreach (var line in lines)
+        for (var i = 0; i < lines.Count; i++)
         {
-            subtotal += line.LineTotal;
+            subtotal += lines[i].LineTotal;
         }
 
         Subtotal = subtotal;
@@ -98,11 +98,12 @@ public sealed class Order : IEquatable<Order>
     /// <summary>Returns the fulfilment of a seller, or null when the seller has no line in this order.</summary>
     public Fulfilment? FindFulfilment(SellerId seller)
     {
-        foreach (var fulfilment in Fulfilments)
+        var fulfilments = Fulfilments;
+        for (var i = 0; i < fulfilments.Count; i++)
         {
-            if (fulfilment.Seller == seller)
+            if (fulfilments[i].Seller == seller)
             {
-                return fulfilment;
+                return fulfilments[i];
             }
         }
 
