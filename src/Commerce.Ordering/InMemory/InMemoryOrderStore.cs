@@ -8,13 +8,23 @@ namespace Commerce.Ordering.InMemory;
 /// The embedded order store: everything in process memory, correct under heavy multithreading without a global lock.
 /// Each order has its own monitor; an append checks the version and the command id, stores the event and the new
 /// order and queues the outbox message under it, so an order's events reach the outbox in version order. Buyer and
-/// seller indexes are sorted sets with a monitor each, touched only when an order is placed.
+/// seller indexes are sorted arrays with a monitor each, touched only when an order is placed.
 /// </summary>
+/// <remarks>
+/// Built to hold millions of orders with little for the garbage collector to trace: an order is its current
+/// <see cref="Order"/> plus one record (<see cref="OrderRecord"/>) that keeps its history compactly, with the command
+/// ids and fingerprints inline and the first events inside the record itself, and the indexes hold no object per
+/// order. History events are rebuilt when read; they equal the events the commands returned.
+/// </remarks>
 public sealed class InMemoryOrderStore : IOrderStore
 {
-    private readonly ConcurrentDictionary<OrderId, Entry> _orders = new();
-    private readonly ConcurrentDictionary<BuyerId, SortedSet<IndexKey>> _byBuyer = new();
-    private readonly ConcurrentDictionary<SellerId, SortedSet<IndexKey>> _bySeller = new();
+    private readonly ConcurrentDictionary<OrderId, OrderRecord> _orders = new();
+
+    // A buyer with one order maps to that order's record; a second order turns the value into an OrderIndex. Most
+    // buyers of a marketplace's busiest hour have one order, and this way they cost no index of their own.
+    private readonly ConcurrentDictionary<BuyerId, object> _byBuyer = new();
+    private readonly ConcurrentDictionary<SellerId, OrderIndex> _bySeller = new();
+
     // One delegate for every append: the outbox serializes a change only when it is relayed.
     private static readonly Func<object, ReadOnlyMemory<byte>> SerializeChange = static change => OrderEventSerializer.Serialize((OrderEvent)change);
 
@@ -38,14 +48,14 @@ public sealed class InMemoryOrderStore : IOrderStore
     /// <inheritdoc />
     public ValueTask<LoadedOrder> LoadAsync(OrderId orderId, CommandId commandId, CancellationToken cancellationToken)
     {
-        if (!_orders.TryGetValue(orderId, out var entry))
+        if (!_orders.TryGetValue(orderId, out var record))
         {
             return new(default(LoadedOrder));
         }
 
-        lock (entry)
+        lock (record)
         {
-            return new(new LoadedOrder(entry.Current, entry.Commands.TryGetValue(commandId, out var recorded) ? recorded : null));
+            return new(new LoadedOrder(record.Current, record.FindCommand(commandId)));
         }
     }
 
@@ -56,39 +66,37 @@ public sealed class InMemoryOrderStore : IOrderStore
         var change = append.Event;
         if (change.Version == 1)
         {
-            var created = new Entry(append);
+            var created = new OrderRecord(append);
             // Locked before it is visible, so that no one appends version 2 before version 1 is in the outbox.
             lock (created)
             {
                 if (_orders.TryAdd(change.OrderId, created))
                 {
                     _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
-                    Index(append.Order);
+                    Index(append.Order, created);
                     return new(new AppendResult(AppendStatus.Appended));
                 }
             }
         }
 
-        if (!_orders.TryGetValue(change.OrderId, out var entry))
+        if (!_orders.TryGetValue(change.OrderId, out var record))
         {
             return new(new AppendResult(AppendStatus.VersionConflict));
         }
 
-        lock (entry)
+        lock (record)
         {
-            if (entry.Commands.TryGetValue(change.CommandId, out var recorded))
+            if (record.FindCommand(change.CommandId) is { } recorded)
             {
                 return new(new AppendResult(AppendStatus.CommandRecorded, recorded));
             }
 
-            if (entry.Current.Version != change.Version - 1)
+            if (record.Current.Version != change.Version - 1)
             {
                 return new(new AppendResult(AppendStatus.VersionConflict));
             }
 
-            entry.History.Add(change);
-            entry.Commands.Add(change.CommandId, new RecordedCommand(change.Version, append.Fingerprint));
-            entry.Current = append.Order;
+            record.Append(append);
             _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
         }
 
@@ -97,126 +105,78 @@ public sealed class InMemoryOrderStore : IOrderStore
 
     /// <inheritdoc />
     public ValueTask<Order?> GetAsync(OrderId orderId, CancellationToken cancellationToken) =>
-        new(_orders.TryGetValue(orderId, out var entry) ? entry.Current : null);
+        new(_orders.TryGetValue(orderId, out var record) ? record.Current : null);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<OrderEvent>> ReadHistoryAsync(OrderId orderId, CancellationToken cancellationToken)
     {
-        if (!_orders.TryGetValue(orderId, out var entry))
+        if (!_orders.TryGetValue(orderId, out var record))
         {
             return new(Array.Empty<OrderEvent>());
         }
 
-        lock (entry)
+        lock (record)
         {
-            return new(entry.History.ToArray());
+            return new(record.History());
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<Order>> ListByBuyerAsync(BuyerId buyer, OrderCursor? after, int limit, CancellationToken cancellationToken) =>
-        new(_byBuyer.TryGetValue(buyer, out var index) ? List(index, null, after, limit) : []);
+    public ValueTask<IReadOnlyList<Order>> ListByBuyerAsync(BuyerId buyer, OrderCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        if (!_byBuyer.TryGetValue(buyer, out var indexed))
+        {
+            return new(Array.Empty<Order>());
+        }
+
+        if (indexed is OrderIndex index)
+        {
+            return new(index.List(null, after, limit));
+        }
+
+        var only = (OrderRecord)indexed;
+        return new(after is { } cursor && !OrderIndex.IsAfter(only, cursor) ? [] : [only.Current]);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Order>> ListBySellerAsync(SellerId seller, OrderState? state, OrderCursor? after, int limit, CancellationToken cancellationToken) =>
-        new(_bySeller.TryGetValue(seller, out var index) ? List(index, state, after, limit) : []);
+        new(_bySeller.TryGetValue(seller, out var index) ? index.List(state, after, limit) : []);
 
-    private void Index(Order order)
+    private void Index(Order order, OrderRecord record)
     {
-        var key = new IndexKey(order.PlacedAt, order.Id);
-        Add(_byBuyer.GetOrAdd(order.Buyer, static _ => new SortedSet<IndexKey>(NewestFirst.Instance)), key);
-        foreach (var fulfilment in order.Fulfilments)
+        IndexBuyer(order.Buyer, record);
+        var fulfilments = order.Fulfilments;
+        for (var i = 0; i < fulfilments.Count; i++)
         {
-            Add(_bySeller.GetOrAdd(fulfilment.Seller, static _ => new SortedSet<IndexKey>(NewestFirst.Instance)), key);
-        }
-
-        static void Add(SortedSet<IndexKey> index, IndexKey key)
-        {
-            lock (index)
-            {
-                index.Add(key);
-            }
+            _bySeller.GetOrAdd(fulfilments[i].Seller, static _ => new OrderIndex()).Add(record);
         }
     }
 
-    private Order[] List(SortedSet<IndexKey> index, OrderState? state, OrderCursor? after, int limit)
+    private void IndexBuyer(BuyerId buyer, OrderRecord record)
     {
-        var page = new List<Order>(Math.Min(limit, 64));
-        lock (index)
+        while (true)
         {
-            if (index.Count == 0)
+            var indexed = _byBuyer.GetOrAdd(buyer, record);
+            if (ReferenceEquals(indexed, record))
             {
-                return [];
+                return;
             }
 
-            var view = index;
-            if (after is { } cursor)
+            if (indexed is OrderIndex index)
             {
-                var from = new IndexKey(cursor.PlacedAt, cursor.OrderId);
-                if (NewestFirst.Instance.Compare(from, index.Max) > 0)
-                {
-                    return [];
-                }
-
-                view = index.GetViewBetween(from, index.Max);
+                index.Add(record);
+                return;
             }
 
-            foreach (var key in view)
+            // The buyer's second order: replace the lone record with an index of both, unless someone else just did.
+            var first = (OrderRecord)indexed;
+            var both = new OrderIndex();
+            both.Add(first);
+            both.Add(record);
+            if (_byBuyer.TryUpdate(buyer, both, first))
             {
-                if (after is { } c && key.PlacedAt == c.PlacedAt && key.OrderId == c.OrderId)
-                {
-                    continue;
-                }
-
-                var order = _orders[key.OrderId].Current;
-                if (state is null || order.State == state)
-                {
-                    page.Add(order);
-                    if (page.Count == limit)
-                    {
-                        break;
-                    }
-                }
+                return;
             }
         }
-
-        return [.. page];
-    }
-
-    private readonly record struct IndexKey(DateTimeOffset PlacedAt, OrderId OrderId);
-
-    /// <summary>Newest first; ids (descending) break ties, the same order the PostgreSQL store pages in.</summary>
-    private sealed class NewestFirst : IComparer<IndexKey>
-    {
-        public static readonly NewestFirst Instance = new();
-
-        public int Compare(IndexKey x, IndexKey y)
-        {
-            var byTime = y.PlacedAt.CompareTo(x.PlacedAt);
-            return byTime != 0 ? byTime : y.OrderId.CompareTo(x.OrderId);
-        }
-    }
-
-    /// <summary>One order. <see cref="History"/> and <see cref="Commands"/> are guarded by the entry's monitor; <see cref="Current"/> is immutable and swapped whole.</summary>
-    private sealed class Entry
-    {
-        private volatile Order _current;
-
-        public Entry(OrderAppend first)
-        {
-            _current = first.Order;
-            History = [first.Event];
-            Commands = new Dictionary<CommandId, RecordedCommand> { [first.Event.CommandId] = new RecordedCommand(1, first.Fingerprint) };
-        }
-
-        public Order Current
-        {
-            get => _current;
-            set => _current = value;
-        }
-
-        public List<OrderEvent> History { get; }
-
-        public Dictionary<CommandId, RecordedCommand> Commands { get; }
     }
 }
