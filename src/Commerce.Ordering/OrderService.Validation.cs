@@ -120,7 +120,11 @@ public sealed partial class OrderService
                     $"Line {i} ({line.Sku}) has {line.Quantity} units; a line has 1 to {_options.MaxQuantityPerLine}.", "Quantity");
             }
 
-            RequireCurrency(line.UnitPrice, currency, $"Line {i} ({line.Sku})", "UnitPrice");
+            if (line.UnitPrice.Currency != currency || line.UnitPrice.IsNegative)
+            {
+                // The message names the line, so it is built only when the price is wrong.
+                RequireCurrency(line.UnitPrice, currency, $"Line {i} ({line.Sku})", "UnitPrice");
+            }
             for (var j = 0; j < i; j++)
             {
                 if (lines[j].Sku == line.Sku && lines[j].Seller == line.Seller)
