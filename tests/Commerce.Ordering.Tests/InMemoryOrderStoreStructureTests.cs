@@ -265,3 +265,75 @@ public sealed class InMemoryOrderStoreStructureTests
 
     private static List<string> Ids(IEnumerable<Order> orders) => [.. orders.Select(o => o.Id.Value)];
 }
+
+/// <summary>The in-memory store's lock-free-read id map, against a dictionary, under concurrent writers and readers.</summary>
+public sealed class IdMapTests
+{
+    [Fact]
+    public void Adds_keep_the_first_value_and_updates_need_the_expected_one()
+    {
+        var map = new IdMap();
+        object first = "first", second = "second", third = "third";
+        Assert.Null(map.Get("a"));
+        Assert.Same(first, map.GetOrAdd("a", first));
+        Assert.Same(first, map.GetOrAdd("a", second));
+        Assert.False(map.TryUpdate("a", third, second));
+        Assert.False(map.TryUpdate("b", third, first));
+        Assert.True(map.TryUpdate("a", third, first));
+        Assert.Same(third, map.Get("a"));
+        Assert.Null(map.Get("b"));
+
+        // The default id (no text) is a key like any other.
+        Assert.Null(map.Get(null));
+        Assert.Same(second, map.GetOrAdd(null, second));
+        Assert.Same(second, map.Get(null));
+        Assert.Equal(2, map.Count);
+    }
+
+    [Fact]
+    public async Task Concurrent_adds_and_reads_agree_with_a_dictionary_across_growth()
+    {
+        var map = new IdMap();
+        const int Writers = 4;
+        const int PerWriter = 20_000;
+        var done = 0;
+        var failures = 0;
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < PerWriter; i++)
+            {
+                // Every writer also adds keys of the others: only the first add of a key may win.
+                var key = $"o-{(i * Writers + w) % (PerWriter * Writers / 2)}";
+                var value = map.GetOrAdd(key, key + "/" + w);
+                if (map.Get(key) != value || !((string)value).StartsWith(key + "/", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+
+            Interlocked.Increment(ref done);
+        })).ToArray();
+        var reader = Task.Run(() =>
+        {
+            var random = new Random(1);
+            while (Volatile.Read(ref done) < Writers)
+            {
+                var key = $"o-{random.Next(PerWriter * Writers / 2)}";
+                if (map.Get(key) is string value && !value.StartsWith(key + "/", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        await Task.WhenAll([.. writers, reader]);
+
+        Assert.Equal(0, failures);
+        Assert.Equal(PerWriter * Writers / 2, map.Count);
+        for (var k = 0; k < PerWriter * Writers / 2; k++)
+        {
+            Assert.StartsWith($"o-{k}/", (string)map.Get($"o-{k}")!, StringComparison.Ordinal);
+        }
+
+        Assert.Null(map.Get("o-missing"));
+    }
+}

@@ -13,16 +13,17 @@ namespace Commerce.Ordering.InMemory;
 /// <remarks>
 /// Built to hold millions of orders with little for the garbage collector to trace: an order is its current
 /// <see cref="Order"/> plus one record (<see cref="OrderRecord"/>) that keeps its history compactly, with the command
-/// ids and fingerprints inline and the first events inside the record itself, and the indexes hold no object per
-/// order. History events are rebuilt when read; they equal the events the commands returned.
+/// ids and fingerprints inline and the first events inside the record itself; the id maps and the indexes hold no
+/// object per order. History events are rebuilt when read; they equal the events the commands returned.
 /// </remarks>
 public sealed class InMemoryOrderStore : IOrderStore
 {
-    private readonly ConcurrentDictionary<OrderId, OrderRecord> _orders = new();
+    // Order id -> OrderRecord; no node object per order.
+    private readonly IdMap _orders = new();
 
-    // A buyer with one order maps to that order's record; a second order turns the value into an OrderIndex. Most
-    // buyers of a marketplace's busiest hour have one order, and this way they cost no index of their own.
-    private readonly ConcurrentDictionary<BuyerId, object> _byBuyer = new();
+    // Buyer id -> the record of the buyer's one order, or an OrderIndex once there is a second. Most buyers of a
+    // marketplace's busiest hour have one order, and this way they cost no index (nor map node) of their own.
+    private readonly IdMap _byBuyer = new();
     private readonly ConcurrentDictionary<SellerId, OrderIndex> _bySeller = new();
 
     // One delegate for every append: the outbox serializes a change only when it is relayed.
@@ -48,7 +49,7 @@ public sealed class InMemoryOrderStore : IOrderStore
     /// <inheritdoc />
     public ValueTask<LoadedOrder> LoadAsync(OrderId orderId, CommandId commandId, CancellationToken cancellationToken)
     {
-        if (!_orders.TryGetValue(orderId, out var record))
+        if (Find(orderId) is not { } record)
         {
             return new(default(LoadedOrder));
         }
@@ -70,7 +71,7 @@ public sealed class InMemoryOrderStore : IOrderStore
             // Locked before it is visible, so that no one appends version 2 before version 1 is in the outbox.
             lock (created)
             {
-                if (_orders.TryAdd(change.OrderId, created))
+                if (ReferenceEquals(_orders.GetOrAdd(Key(change.OrderId), created), created))
                 {
                     _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
                     Index(append.Order, created);
@@ -79,7 +80,7 @@ public sealed class InMemoryOrderStore : IOrderStore
             }
         }
 
-        if (!_orders.TryGetValue(change.OrderId, out var record))
+        if (Find(change.OrderId) is not { } record)
         {
             return new(new AppendResult(AppendStatus.VersionConflict));
         }
@@ -105,12 +106,12 @@ public sealed class InMemoryOrderStore : IOrderStore
 
     /// <inheritdoc />
     public ValueTask<Order?> GetAsync(OrderId orderId, CancellationToken cancellationToken) =>
-        new(_orders.TryGetValue(orderId, out var record) ? record.Current : null);
+        new(Find(orderId)?.Current);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<OrderEvent>> ReadHistoryAsync(OrderId orderId, CancellationToken cancellationToken)
     {
-        if (!_orders.TryGetValue(orderId, out var record))
+        if (Find(orderId) is not { } record)
         {
             return new(Array.Empty<OrderEvent>());
         }
@@ -124,7 +125,8 @@ public sealed class InMemoryOrderStore : IOrderStore
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Order>> ListByBuyerAsync(BuyerId buyer, OrderCursor? after, int limit, CancellationToken cancellationToken)
     {
-        if (!_byBuyer.TryGetValue(buyer, out var indexed))
+        var indexed = _byBuyer.Get(Key(buyer));
+        if (indexed is null)
         {
             return new(Array.Empty<Order>());
         }
@@ -156,7 +158,7 @@ public sealed class InMemoryOrderStore : IOrderStore
     {
         while (true)
         {
-            var indexed = _byBuyer.GetOrAdd(buyer, record);
+            var indexed = _byBuyer.GetOrAdd(Key(buyer), record);
             if (ReferenceEquals(indexed, record))
             {
                 return;
@@ -173,10 +175,17 @@ public sealed class InMemoryOrderStore : IOrderStore
             var both = new OrderIndex();
             both.Add(first);
             both.Add(record);
-            if (_byBuyer.TryUpdate(buyer, both, first))
+            if (_byBuyer.TryUpdate(Key(buyer), both, first))
             {
                 return;
             }
         }
     }
+
+    private OrderRecord? Find(OrderId orderId) => (OrderRecord?)_orders.Get(Key(orderId));
+
+    // The id's text; null for the default id, which IdMap files under the empty string.
+    private static string? Key(OrderId id) => id.IsEmpty ? null : id.Value;
+
+    private static string? Key(BuyerId id) => id.IsEmpty ? null : id.Value;
 }
