@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -29,42 +30,63 @@ public sealed partial class OrderService
             throw Invalid(OrderingErrorCodes.VersionConflict, "An expected version is 0 or more.", nameof(command.ExpectedVersion));
         }
 
-        var body = new StringBuilder(64).Append(command.GetType().Name).Append('\u001e');
-        switch (command)
+        // The canonical body is written as UTF-8 straight into a stack buffer (a pooled one for large orders) and hashed
+        // from there: the same bytes the earlier StringBuilder form encoded, so stored fingerprints stay valid.
+        var body = new CanonicalBody(stackalloc byte[CanonicalBody.StackSize]);
+        try
         {
-            case PlaceOrder place:
-                ValidatePlacement(place, body);
-                break;
-            case MarkPaid paid:
-                body.Append(paid.PaymentId?.Value);
-                break;
-            case ShipFulfilment ship:
-                RequireId(ship.Seller.IsEmpty, nameof(ship.Seller));
-                RequireText(ship.TrackingNumber, MaxTrackingNumberLength, nameof(ship.TrackingNumber));
-                body.Append(ship.Seller.Value).Append('\u001f').Append(ship.TrackingNumber);
-                break;
-            case DeliverFulfilment deliver:
-                RequireId(deliver.Seller.IsEmpty, nameof(deliver.Seller));
-                body.Append(deliver.Seller.Value);
-                break;
-            case RefundOrder refund:
-                if (refund.Amount.Currency == default || refund.Amount.MinorUnits <= 0)
-                {
-                    throw Invalid(OrderingErrorCodes.InvalidAmount, "A refund is an amount above zero.", nameof(refund.Amount));
-                }
+            switch (command)
+            {
+                case PlaceOrder place:
+                    body.Text(nameof(PlaceOrder)).Separator(RecordSeparator);
+                    ValidatePlacement(place, ref body);
+                    break;
+                case MarkPaid paid:
+                    body.Text(nameof(MarkPaid)).Separator(RecordSeparator).Text(paid.PaymentId?.Value);
+                    break;
+                case ShipFulfilment ship:
+                    RequireId(ship.Seller.IsEmpty, nameof(ship.Seller));
+                    RequireText(ship.TrackingNumber, MaxTrackingNumberLength, nameof(ship.TrackingNumber));
+                    body.Text(nameof(ShipFulfilment)).Separator(RecordSeparator)
+                        .Text(ship.Seller.Value).Separator(UnitSeparator).Text(ship.TrackingNumber);
+                    break;
+                case DeliverFulfilment deliver:
+                    RequireId(deliver.Seller.IsEmpty, nameof(deliver.Seller));
+                    body.Text(nameof(DeliverFulfilment)).Separator(RecordSeparator).Text(deliver.Seller.Value);
+                    break;
+                case RefundOrder refund:
+                    if (refund.Amount.Currency == default || refund.Amount.MinorUnits <= 0)
+                    {
+                        throw Invalid(OrderingErrorCodes.InvalidAmount, "A refund is an amount above zero.", nameof(refund.Amount));
+                    }
 
-                body.Append(refund.Amount.MinorUnits).Append(refund.Amount.Currency.Code);
-                break;
-            case RequestPayment or CancelOrder or RequestReturn or ReceiveReturn:
-                break;
-            default:
-                throw new ArgumentException($"{command.GetType().Name} is not an ordering command.", nameof(command));
+                    body.Text(nameof(RefundOrder)).Separator(RecordSeparator).Number(refund.Amount.MinorUnits).Text(refund.Amount.Currency.Code);
+                    break;
+                case RequestPayment:
+                    body.Text(nameof(RequestPayment)).Separator(RecordSeparator);
+                    break;
+                case CancelOrder:
+                    body.Text(nameof(CancelOrder)).Separator(RecordSeparator);
+                    break;
+                case RequestReturn:
+                    body.Text(nameof(RequestReturn)).Separator(RecordSeparator);
+                    break;
+                case ReceiveReturn:
+                    body.Text(nameof(ReceiveReturn)).Separator(RecordSeparator);
+                    break;
+                default:
+                    throw new ArgumentException($"{command.GetType().Name} is not an ordering command.", nameof(command));
+            }
+
+            return body.Hash();
         }
-
-        return Fingerprint(body.ToString());
+        finally
+        {
+            body.Dispose();
+        }
     }
 
-    private void ValidatePlacement(PlaceOrder place, StringBuilder body)
+    private void ValidatePlacement(PlaceOrder place, ref CanonicalBody body)
     {
         RequireId(place.Buyer.IsEmpty, nameof(place.Buyer));
         var lines = place.Lines;
@@ -86,7 +108,7 @@ public sealed partial class OrderService
         }
 
         var total = Money.Zero(currency);
-        body.Append(place.Buyer.Value).Append('\u001f').Append(place.AwaitPayment ? '1' : '0').Append('\u001e');
+        body.Text(place.Buyer.Value).Separator(UnitSeparator).Separator(place.AwaitPayment ? (byte)'1' : (byte)'0').Separator(RecordSeparator);
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i] ?? throw Invalid(OrderingErrorCodes.EmptyOrder, $"Line {i} is null.", nameof(place.Lines));
@@ -98,7 +120,11 @@ public sealed partial class OrderService
                     $"Line {i} ({line.Sku}) has {line.Quantity} units; a line has 1 to {_options.MaxQuantityPerLine}.", "Quantity");
             }
 
-            RequireCurrency(line.UnitPrice, currency, $"Line {i} ({line.Sku})", "UnitPrice");
+            if (line.UnitPrice.Currency != currency || line.UnitPrice.IsNegative)
+            {
+                // The message names the line, so it is built only when the price is wrong.
+                RequireCurrency(line.UnitPrice, currency, $"Line {i} ({line.Sku})", "UnitPrice");
+            }
             for (var j = 0; j < i; j++)
             {
                 if (lines[j].Sku == line.Sku && lines[j].Seller == line.Seller)
@@ -108,30 +134,46 @@ public sealed partial class OrderService
                 }
             }
 
-            total = Add(total, () => line.LineTotal);
-            body.Append(line.Sku.Value).Append('\u001f').Append(line.Seller.Value).Append('\u001f')
-                .Append(line.Quantity).Append('\u001f').Append(line.UnitPrice.MinorUnits).Append('\u001e');
+            total = AddLine(total, line);
+            body.Text(line.Sku.Value).Separator(UnitSeparator).Text(line.Seller.Value).Separator(UnitSeparator)
+                .Number(line.Quantity).Separator(UnitSeparator).Number(line.UnitPrice.MinorUnits).Separator(RecordSeparator);
         }
 
         var shipping = place.Shipping ?? Money.Zero(currency);
         var tax = place.Tax ?? Money.Zero(currency);
         RequireCurrency(shipping, currency, "Shipping", nameof(place.Shipping));
         RequireCurrency(tax, currency, "Tax", nameof(place.Tax));
-        total = Add(total, () => shipping);
-        Add(total, () => tax);
-        body.Append(currency.Code).Append('\u001f').Append(shipping.MinorUnits).Append('\u001f').Append(tax.MinorUnits);
+        total = Add(total, shipping);
+        Add(total, tax);
+        body.Text(currency.Code).Separator(UnitSeparator).Number(shipping.MinorUnits).Separator(UnitSeparator).Number(tax.MinorUnits);
 
-        static Money Add(Money total, Func<Money> amount)
+        // The line total is computed inside the overflow guard: quantity times price can overflow before the sum does.
+        static Money AddLine(Money total, OrderLine line)
         {
             try
             {
-                return total + amount();
+                return total + line.LineTotal;
             }
             catch (CommerceValidationException ex) when (ex.Code == CoreErrorCodes.AmountOverflow)
             {
-                throw Invalid(OrderingErrorCodes.InvalidAmount, "The order's total does not fit in 64-bit minor units.", "Lines");
+                throw TotalOverflow();
             }
         }
+
+        static Money Add(Money total, Money amount)
+        {
+            try
+            {
+                return total + amount;
+            }
+            catch (CommerceValidationException ex) when (ex.Code == CoreErrorCodes.AmountOverflow)
+            {
+                throw TotalOverflow();
+            }
+        }
+
+        static CommerceValidationException TotalOverflow() =>
+            Invalid(OrderingErrorCodes.InvalidAmount, "The order's total does not fit in 64-bit minor units.", "Lines");
     }
 
     private static void RequireCurrency(Money amount, Currency currency, string what, string target)
@@ -173,25 +215,92 @@ public sealed partial class OrderService
 
     private static CommerceValidationException Invalid(string code, string message, string? target) => new(code, message, target);
 
-    /// <summary>A 128-bit hash of the command's canonical body (not its actor, reason or expected version).</summary>
-    private static Guid Fingerprint(string canonical)
+    private const byte RecordSeparator = 0x1e;
+    private const byte UnitSeparator = 0x1f;
+
+    /// <summary>
+    /// The canonical body of a command as UTF-8, hashed to a 128-bit fingerprint (the first half of its SHA-256): the
+    /// command's type name, then its fields (not its actor, reason or expected version) separated by U+001F and U+001E,
+    /// numbers in invariant digits. Starts on the caller's stack buffer and moves to a pooled one when a large order
+    /// outgrows it; <see cref="Dispose"/> returns that one.
+    /// </summary>
+    private ref struct CanonicalBody
     {
-        var byteCount = Encoding.UTF8.GetMaxByteCount(canonical.Length);
-        var rented = byteCount > 512 ? ArrayPool<byte>.Shared.Rent(byteCount) : null;
-        try
+        public const int StackSize = 512;
+
+        private Span<byte> _buffer;
+        private byte[]? _rented;
+        private int _length;
+
+        public CanonicalBody(Span<byte> buffer)
         {
-            Span<byte> buffer = rented ?? stackalloc byte[512];
-            var written = Encoding.UTF8.GetBytes(canonical, buffer);
+            _buffer = buffer;
+            _rented = null;
+            _length = 0;
+        }
+
+        [UnscopedRef]
+        public ref CanonicalBody Text(string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                if (!Encoding.UTF8.TryGetBytes(value, _buffer[_length..], out var written))
+                {
+                    Reserve(Encoding.UTF8.GetMaxByteCount(value.Length));
+                    written = Encoding.UTF8.GetBytes(value, _buffer[_length..]);
+                }
+
+                _length += written;
+            }
+
+            return ref this;
+        }
+
+        [UnscopedRef]
+        public ref CanonicalBody Number(long value)
+        {
+            Reserve(20);
+            value.TryFormat(_buffer[_length..], out var written, provider: CultureInfo.InvariantCulture);
+            _length += written;
+            return ref this;
+        }
+
+        [UnscopedRef]
+        public ref CanonicalBody Separator(byte separator)
+        {
+            Reserve(1);
+            _buffer[_length++] = separator;
+            return ref this;
+        }
+
+        public readonly Guid Hash()
+        {
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(buffer[..written], hash);
+            SHA256.HashData(_buffer[.._length], hash);
             return new Guid(hash[..16]);
         }
-        finally
+
+        public void Dispose()
         {
-            if (rented is not null)
+            if (_rented is not null)
             {
-                ArrayPool<byte>.Shared.Return(rented);
+                ArrayPool<byte>.Shared.Return(_rented);
+                _rented = null;
             }
+        }
+
+        private void Reserve(int bytes)
+        {
+            if (_buffer.Length - _length >= bytes)
+            {
+                return;
+            }
+
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes));
+            _buffer[.._length].CopyTo(larger);
+            Dispose();
+            _rented = larger;
+            _buffer = larger;
         }
     }
 }

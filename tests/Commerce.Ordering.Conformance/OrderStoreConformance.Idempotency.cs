@@ -99,4 +99,45 @@ public abstract partial class OrderStoreConformance
 
         Assert.Equal(60, (await DrainOutboxAsync()).Count);
     }
+
+    [Fact]
+    public async Task Every_command_of_a_long_history_is_recognised_on_replay_and_on_reuse()
+    {
+        // 12 sellers: place, pay, 12 ships, 12 deliveries, 3 refunds: 29 events, past any small inline capacity.
+        var sellers = Enumerable.Range(0, 12).Select(i => $"seller-{i:00}").ToArray();
+        var id = new OrderId("o-1");
+        var commands = new List<OrderCommand> { Placement("o-1", "buyer-1", [.. sellers.Select((s, i) => Line($"sku-{i}", s))]) };
+        commands.Add(new MarkPaid(id, NextCommandId(), "checkout") { PaymentId = new PaymentId("pay-1") });
+        commands.AddRange(sellers.Select(s => new ShipFulfilment(id, NextCommandId(), s, new SellerId(s), $"T-{s}")));
+        commands.AddRange(sellers.Select(s => new DeliverFulfilment(id, NextCommandId(), "carrier", new SellerId(s))));
+        commands.AddRange(Enumerable.Range(0, 3).Select(_ => new RefundOrder(id, NextCommandId(), "support", Usd(100)) { Reason = "partial" }));
+
+        // Compared as their JSON bodies: a store may hand back equal lines in new instances.
+        var events = new List<string>();
+        foreach (var command in commands)
+        {
+            var result = await Orders.ExecuteAsync(command);
+            Assert.True(result is { IsSuccess: true, IsReplay: false }, result.ToString());
+            events.Add(OrderEventSerializer.SerializeToString(result.Event!));
+            Assert.Equal(events, (await Orders.ReadHistoryAsync(id)).Select(OrderEventSerializer.SerializeToString));
+        }
+
+        var order = (await Orders.GetAsync(id))!;
+        Assert.Equal(order, Order.FromHistory(await Orders.ReadHistoryAsync(id)));
+        await DrainOutboxAsync();
+        foreach (var command in commands)
+        {
+            var replay = await Orders.ExecuteAsync(command with { Actor = "retry" });
+            Assert.True(replay.IsReplay, replay.ToString());
+            Assert.Equal(order, replay.Order);
+        }
+
+        foreach (var command in commands)
+        {
+            await AssertErrorAsync(OrderingErrorCodes.CommandIdReused,
+                () => Orders.ExecuteAsync(new RefundOrder(id, command.CommandId, "support", Usd(1))).AsTask());
+        }
+
+        await AssertUnchangedAsync(order, "o-1");
+    }
 }

@@ -187,4 +187,21 @@ public abstract partial class OrderStoreConformance
         var full = await ApplyAsync(new RefundOrder(paid.Id, NextCommandId(), "support", Usd(paid.Total.MinorUnits - 300)));
         Assert.Equal((OrderState.Refunded, paid.Total), (full.State, full.Refunded));
     }
+
+    [Fact]
+    public async Task The_placed_lines_are_the_orders_own_copy()
+    {
+        var lines = new[] { Line("sku-1", "seller-a", 2, 1_000), Line("sku-2", "seller-b") };
+        var placed = Applied(await Orders.ExecuteAsync(Placement("o-1", "buyer-1", lines)));
+
+        lines[0] = Line("sku-9", "seller-z", 9, 9);
+        Array.Resize(ref lines, 1);
+
+        var order = (await Orders.GetAsync(new OrderId("o-1")))!;
+        Assert.Equal(["sku-1", "sku-2"], order.Lines.Select(l => l.Sku.Value));
+        Assert.Equal(placed, order);
+        Assert.Equal(Usd(3_000), order.Subtotal);
+        var history = await Orders.ReadHistoryAsync(new OrderId("o-1"));
+        Assert.Equal(["sku-1", "sku-2"], history[0].Lines!.Select(l => l.Sku.Value));
+    }
 }

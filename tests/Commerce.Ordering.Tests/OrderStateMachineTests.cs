@@ -43,6 +43,24 @@ public sealed class OrderStateMachineTests
     }
 
     [Fact]
+    public void The_state_after_one_fulfilment_moves_is_derived_without_building_the_new_fulfilments()
+    {
+        var states = Enum.GetValues<FulfilmentState>();
+        foreach (var first in states)
+        {
+            foreach (var second in states)
+            {
+                Fulfilment[] fulfilments = [new(new SellerId("s0"), first), new(new SellerId("s1"), second)];
+                foreach (var to in states)
+                {
+                    Fulfilment[] moved = [fulfilments[0], fulfilments[1] with { State = to }];
+                    Assert.Equal(OrderStateMachine.DeriveFromFulfilments(moved), OrderStateMachine.DeriveFromFulfilments(fulfilments, new SellerId("s1"), to));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void State_names_round_trip()
     {
         foreach (var state in Enum.GetValues<OrderState>())

@@ -8,13 +8,24 @@ namespace Commerce.Ordering.InMemory;
 /// The embedded order store: everything in process memory, correct under heavy multithreading without a global lock.
 /// Each order has its own monitor; an append checks the version and the command id, stores the event and the new
 /// order and queues the outbox message under it, so an order's events reach the outbox in version order. Buyer and
-/// seller indexes are sorted sets with a monitor each, touched only when an order is placed.
+/// seller indexes are sorted arrays with a monitor each, touched only when an order is placed.
 /// </summary>
+/// <remarks>
+/// Built to hold millions of orders with little for the garbage collector to trace: an order is its current
+/// <see cref="Order"/> plus one record (<see cref="OrderRecord"/>) that keeps its history compactly, with the command
+/// ids and fingerprints inline and the first events inside the record itself; the id maps and the indexes hold no
+/// object per order. History events are rebuilt when read; they equal the events the commands returned.
+/// </remarks>
 public sealed class InMemoryOrderStore : IOrderStore
 {
-    private readonly ConcurrentDictionary<OrderId, Entry> _orders = new();
-    private readonly ConcurrentDictionary<BuyerId, SortedSet<IndexKey>> _byBuyer = new();
-    private readonly ConcurrentDictionary<SellerId, SortedSet<IndexKey>> _bySeller = new();
+    // Order id -> OrderRecord; no node object per order.
+    private readonly IdMap _orders = new();
+
+    // Buyer id -> the record of the buyer's one order, or an OrderIndex once there is a second. Most buyers of a
+    // marketplace's busiest hour have one order, and this way they cost no index (nor map node) of their own.
+    private readonly IdMap _byBuyer = new();
+    private readonly ConcurrentDictionary<SellerId, OrderIndex> _bySeller = new();
+
     // One delegate for every append: the outbox serializes a change only when it is relayed.
     private static readonly Func<object, ReadOnlyMemory<byte>> SerializeChange = static change => OrderEventSerializer.Serialize((OrderEvent)change);
 
@@ -38,14 +49,14 @@ public sealed class InMemoryOrderStore : IOrderStore
     /// <inheritdoc />
     public ValueTask<LoadedOrder> LoadAsync(OrderId orderId, CommandId commandId, CancellationToken cancellationToken)
     {
-        if (!_orders.TryGetValue(orderId, out var entry))
+        if (Find(orderId) is not { } record)
         {
             return new(default(LoadedOrder));
         }
 
-        lock (entry)
+        lock (record)
         {
-            return new(new LoadedOrder(entry.Current, entry.Commands.TryGetValue(commandId, out var recorded) ? recorded : null));
+            return new(new LoadedOrder(record.Current, record.FindCommand(commandId)));
         }
     }
 
@@ -56,39 +67,37 @@ public sealed class InMemoryOrderStore : IOrderStore
         var change = append.Event;
         if (change.Version == 1)
         {
-            var created = new Entry(append);
+            var created = new OrderRecord(append);
             // Locked before it is visible, so that no one appends version 2 before version 1 is in the outbox.
             lock (created)
             {
-                if (_orders.TryAdd(change.OrderId, created))
+                if (ReferenceEquals(_orders.GetOrAdd(Key(change.OrderId), created), created))
                 {
                     _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
-                    Index(append.Order);
+                    Index(append.Order, created);
                     return new(new AppendResult(AppendStatus.Appended));
                 }
             }
         }
 
-        if (!_orders.TryGetValue(change.OrderId, out var entry))
+        if (Find(change.OrderId) is not { } record)
         {
             return new(new AppendResult(AppendStatus.VersionConflict));
         }
 
-        lock (entry)
+        lock (record)
         {
-            if (entry.Commands.TryGetValue(change.CommandId, out var recorded))
+            if (record.FindCommand(change.CommandId) is { } recorded)
             {
                 return new(new AppendResult(AppendStatus.CommandRecorded, recorded));
             }
 
-            if (entry.Current.Version != change.Version - 1)
+            if (record.Current.Version != change.Version - 1)
             {
                 return new(new AppendResult(AppendStatus.VersionConflict));
             }
 
-            entry.History.Add(change);
-            entry.Commands.Add(change.CommandId, new RecordedCommand(change.Version, append.Fingerprint));
-            entry.Current = append.Order;
+            record.Append(append);
             _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
         }
 
@@ -97,126 +106,86 @@ public sealed class InMemoryOrderStore : IOrderStore
 
     /// <inheritdoc />
     public ValueTask<Order?> GetAsync(OrderId orderId, CancellationToken cancellationToken) =>
-        new(_orders.TryGetValue(orderId, out var entry) ? entry.Current : null);
+        new(Find(orderId)?.Current);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<OrderEvent>> ReadHistoryAsync(OrderId orderId, CancellationToken cancellationToken)
     {
-        if (!_orders.TryGetValue(orderId, out var entry))
+        if (Find(orderId) is not { } record)
         {
             return new(Array.Empty<OrderEvent>());
         }
 
-        lock (entry)
+        lock (record)
         {
-            return new(entry.History.ToArray());
+            return new(record.History());
         }
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<Order>> ListByBuyerAsync(BuyerId buyer, OrderCursor? after, int limit, CancellationToken cancellationToken) =>
-        new(_byBuyer.TryGetValue(buyer, out var index) ? List(index, null, after, limit) : []);
+    public ValueTask<IReadOnlyList<Order>> ListByBuyerAsync(BuyerId buyer, OrderCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        var indexed = _byBuyer.Get(Key(buyer));
+        if (indexed is null)
+        {
+            return new(Array.Empty<Order>());
+        }
+
+        if (indexed is OrderIndex index)
+        {
+            return new(index.List(null, after, limit));
+        }
+
+        var only = (OrderRecord)indexed;
+        return new(after is { } cursor && !OrderIndex.IsAfter(only, cursor) ? [] : [only.Current]);
+    }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Order>> ListBySellerAsync(SellerId seller, OrderState? state, OrderCursor? after, int limit, CancellationToken cancellationToken) =>
-        new(_bySeller.TryGetValue(seller, out var index) ? List(index, state, after, limit) : []);
+        new(_bySeller.TryGetValue(seller, out var index) ? index.List(state, after, limit) : []);
 
-    private void Index(Order order)
+    private void Index(Order order, OrderRecord record)
     {
-        var key = new IndexKey(order.PlacedAt, order.Id);
-        Add(_byBuyer.GetOrAdd(order.Buyer, static _ => new SortedSet<IndexKey>(NewestFirst.Instance)), key);
-        foreach (var fulfilment in order.Fulfilments)
+        IndexBuyer(order.Buyer, record);
+        var fulfilments = order.Fulfilments;
+        for (var i = 0; i < fulfilments.Count; i++)
         {
-            Add(_bySeller.GetOrAdd(fulfilment.Seller, static _ => new SortedSet<IndexKey>(NewestFirst.Instance)), key);
+            _bySeller.GetOrAdd(fulfilments[i].Seller, static _ => new OrderIndex()).Add(record);
         }
+    }
 
-        static void Add(SortedSet<IndexKey> index, IndexKey key)
+    private void IndexBuyer(BuyerId buyer, OrderRecord record)
+    {
+        while (true)
         {
-            lock (index)
+            var indexed = _byBuyer.GetOrAdd(Key(buyer), record);
+            if (ReferenceEquals(indexed, record))
             {
-                index.Add(key);
+                return;
+            }
+
+            if (indexed is OrderIndex index)
+            {
+                index.Add(record);
+                return;
+            }
+
+            // The buyer's second order: replace the lone record with an index of both, unless someone else just did.
+            var first = (OrderRecord)indexed;
+            var both = new OrderIndex();
+            both.Add(first);
+            both.Add(record);
+            if (_byBuyer.TryUpdate(Key(buyer), both, first))
+            {
+                return;
             }
         }
     }
 
-    private Order[] List(SortedSet<IndexKey> index, OrderState? state, OrderCursor? after, int limit)
-    {
-        var page = new List<Order>(Math.Min(limit, 64));
-        lock (index)
-        {
-            if (index.Count == 0)
-            {
-                return [];
-            }
+    private OrderRecord? Find(OrderId orderId) => (OrderRecord?)_orders.Get(Key(orderId));
 
-            var view = index;
-            if (after is { } cursor)
-            {
-                var from = new IndexKey(cursor.PlacedAt, cursor.OrderId);
-                if (NewestFirst.Instance.Compare(from, index.Max) > 0)
-                {
-                    return [];
-                }
+    // The id's text; null for the default id, which IdMap files under the empty string.
+    private static string? Key(OrderId id) => id.IsEmpty ? null : id.Value;
 
-                view = index.GetViewBetween(from, index.Max);
-            }
-
-            foreach (var key in view)
-            {
-                if (after is { } c && key.PlacedAt == c.PlacedAt && key.OrderId == c.OrderId)
-                {
-                    continue;
-                }
-
-                var order = _orders[key.OrderId].Current;
-                if (state is null || order.State == state)
-                {
-                    page.Add(order);
-                    if (page.Count == limit)
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-
-        return [.. page];
-    }
-
-    private readonly record struct IndexKey(DateTimeOffset PlacedAt, OrderId OrderId);
-
-    /// <summary>Newest first; ids (descending) break ties, the same order the PostgreSQL store pages in.</summary>
-    private sealed class NewestFirst : IComparer<IndexKey>
-    {
-        public static readonly NewestFirst Instance = new();
-
-        public int Compare(IndexKey x, IndexKey y)
-        {
-            var byTime = y.PlacedAt.CompareTo(x.PlacedAt);
-            return byTime != 0 ? byTime : y.OrderId.CompareTo(x.OrderId);
-        }
-    }
-
-    /// <summary>One order. <see cref="History"/> and <see cref="Commands"/> are guarded by the entry's monitor; <see cref="Current"/> is immutable and swapped whole.</summary>
-    private sealed class Entry
-    {
-        private volatile Order _current;
-
-        public Entry(OrderAppend first)
-        {
-            _current = first.Order;
-            History = [first.Event];
-            Commands = new Dictionary<CommandId, RecordedCommand> { [first.Event.CommandId] = new RecordedCommand(1, first.Fingerprint) };
-        }
-
-        public Order Current
-        {
-            get => _current;
-            set => _current = value;
-        }
-
-        public List<OrderEvent> History { get; }
-
-        public Dictionary<CommandId, RecordedCommand> Commands { get; }
-    }
+    private static string? Key(BuyerId id) => id.IsEmpty ? null : id.Value;
 }

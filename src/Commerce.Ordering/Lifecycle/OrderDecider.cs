@@ -27,47 +27,73 @@ internal readonly struct Decision
 /// </summary>
 internal static class OrderDecider
 {
+    // Each event is built once with all its fields (no `with` copies, no completion delegates): a decision allocates
+    // the event and nothing else.
     public static Decision Decide(Order? order, OrderCommand command, DateTimeOffset now, Guid eventId)
     {
         if (command is PlaceOrder place)
         {
             var initial = place.AwaitPayment ? OrderState.AwaitingPayment : OrderState.Pending;
-            return Decision.Record(New(command, 1, eventId, now, OrderEventType.Placed, null, initial) with
+            var currency = place.Lines[0].UnitPrice.Currency;
+            return Decision.Record(new OrderEvent(command.OrderId, 1, eventId, OrderEventType.Placed, command.CommandId, command.Actor, command.Reason, now, null, initial)
             {
                 Buyer = place.Buyer,
-                Lines = [.. place.Lines],
-                Shipping = place.Shipping ?? Money.Zero(place.Lines[0].UnitPrice.Currency),
-                Tax = place.Tax ?? Money.Zero(place.Lines[0].UnitPrice.Currency),
+                Lines = CopyLines(place.Lines),
+                Shipping = place.Shipping ?? Money.Zero(currency),
+                Tax = place.Tax ?? Money.Zero(currency),
             });
         }
 
         ArgumentNullException.ThrowIfNull(order);
-        var from = order.State;
         switch (command)
         {
             case RequestPayment:
                 return Move(order, command, now, eventId, OrderEventType.PaymentRequested, OrderState.AwaitingPayment);
             case MarkPaid paid:
-                return Move(order, command, now, eventId, OrderEventType.Paid, OrderState.Paid, e => e with { PaymentId = paid.PaymentId });
+                return Refusal(order, OrderEventType.Paid, OrderState.Paid) is { } notPaid
+                    ? notPaid
+                    : Decision.Record(new OrderEvent(
+                        command.OrderId, order.Version + 1, eventId, OrderEventType.Paid, command.CommandId, command.Actor, command.Reason, now, order.State, OrderState.Paid)
+                    {
+                        PaymentId = paid.PaymentId,
+                    });
             case CancelOrder:
+                if (Refusal(order, OrderEventType.Cancelled, OrderState.Cancelled) is { } notCancelled)
+                {
+                    return notCancelled;
+                }
+
                 // A paid order's money goes back: the cancellation carries the refund request.
-                return Move(order, command, now, eventId, OrderEventType.Cancelled, OrderState.Cancelled,
-                    e => from == OrderState.Paid ? e with { Amount = order.Total - order.Refunded } : e);
+                return Decision.Record(new OrderEvent(
+                    command.OrderId, order.Version + 1, eventId, OrderEventType.Cancelled, command.CommandId, command.Actor, command.Reason, now, order.State, OrderState.Cancelled)
+                {
+                    Amount = order.State == OrderState.Paid ? order.Total - order.Refunded : null,
+                });
             case RequestReturn:
                 return Move(order, command, now, eventId, OrderEventType.ReturnRequested, OrderState.ReturnRequested);
             case ReceiveReturn:
                 return Move(order, command, now, eventId, OrderEventType.ReturnReceived, OrderState.Returned);
             case ShipFulfilment ship:
-                return MoveFulfilment(order, command, now, eventId, OrderEventType.FulfilmentShipped, ship.Seller, FulfilmentState.Shipped,
-                    e => e with { Seller = ship.Seller, TrackingNumber = ship.TrackingNumber });
+                return MoveFulfilment(order, command, now, eventId, OrderEventType.FulfilmentShipped, ship.Seller, FulfilmentState.Shipped, ship.TrackingNumber);
             case DeliverFulfilment deliver:
-                return MoveFulfilment(order, command, now, eventId, OrderEventType.FulfilmentDelivered, deliver.Seller, FulfilmentState.Delivered,
-                    e => e with { Seller = deliver.Seller });
+                return MoveFulfilment(order, command, now, eventId, OrderEventType.FulfilmentDelivered, deliver.Seller, FulfilmentState.Delivered, null);
             case RefundOrder refund:
                 return Refund(order, refund, now, eventId);
             default:
                 throw new ArgumentException($"Unknown command {command.GetType().Name}.", nameof(command));
         }
+    }
+
+    /// <summary>The placed lines as the order keeps them: a copy, so that the caller's list can change afterwards.</summary>
+    private static OrderLine[] CopyLines(IReadOnlyList<OrderLine> lines)
+    {
+        var copy = new OrderLine[lines.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = lines[i];
+        }
+
+        return copy;
     }
 
     private static Decision Refund(Order order, RefundOrder refund, DateTimeOffset now, Guid eventId)
@@ -92,17 +118,21 @@ internal static class OrderDecider
         }
 
         var target = refund.Amount == remaining ? OrderState.Refunded : OrderState.PartiallyRefunded;
-        return Move(order, refund, now, eventId, OrderEventType.Refunded, target, e => e with { Amount = refund.Amount });
+        return Refusal(order, OrderEventType.Refunded, target) is { } refused
+            ? refused
+            : Decision.Record(new OrderEvent(
+                refund.OrderId, order.Version + 1, eventId, OrderEventType.Refunded, refund.CommandId, refund.Actor, refund.Reason, now, order.State, target)
+            {
+                Amount = refund.Amount,
+            });
     }
 
     private static Decision MoveFulfilment(
-        Order order, OrderCommand command, DateTimeOffset now, Guid eventId, OrderEventType type, SellerId seller, FulfilmentState to,
-        Func<OrderEvent, OrderEvent> complete)
+        Order order, OrderCommand command, DateTimeOffset now, Guid eventId, OrderEventType type, SellerId seller, FulfilmentState to, string? trackingNumber)
     {
         var fulfilment = order.FindFulfilment(seller) ?? throw new CommerceValidationException(
             OrderingErrorCodes.UnknownFulfilment, $"{order.Id} has no fulfilment of seller {seller}.", "Seller");
-        var fulfilments = OrderEvolution.Replace(order.Fulfilments, seller, f => f with { State = to });
-        var target = OrderStateMachine.DeriveFromFulfilments(fulfilments);
+        var target = OrderStateMachine.DeriveFromFulfilments(order.Fulfilments, seller, to);
         if (!OrderStateMachine.IsAllowed(type, order.State, target))
         {
             return Refused(order, target, OrderEventTypes.Name(type));
@@ -115,26 +145,25 @@ internal static class OrderDecider
                 "Seller"), target);
         }
 
-        return Decision.Record(complete(New(command, order.Version + 1, eventId, now, type, order.State, target)));
-    }
-
-    private static Decision Move(
-        Order order, OrderCommand command, DateTimeOffset now, Guid eventId, OrderEventType type, OrderState target,
-        Func<OrderEvent, OrderEvent>? complete = null)
-    {
-        if (!OrderStateMachine.IsAllowed(type, order.State, target))
+        return Decision.Record(new OrderEvent(
+            command.OrderId, order.Version + 1, eventId, type, command.CommandId, command.Actor, command.Reason, now, order.State, target)
         {
-            return Refused(order, target, OrderEventTypes.Name(type));
-        }
-
-        var change = New(command, order.Version + 1, eventId, now, type, order.State, target);
-        return Decision.Record(complete is null ? change : complete(change));
+            Seller = seller,
+            TrackingNumber = trackingNumber,
+        });
     }
+
+    /// <summary>A move whose event carries no data of its own.</summary>
+    private static Decision Move(Order order, OrderCommand command, DateTimeOffset now, Guid eventId, OrderEventType type, OrderState target) =>
+        Refusal(order, type, target) is { } refused
+            ? refused
+            : Decision.Record(new OrderEvent(command.OrderId, order.Version + 1, eventId, type, command.CommandId, command.Actor, command.Reason, now, order.State, target));
+
+    /// <summary>The refusal when the state machine has no such move; null when it is allowed.</summary>
+    private static Decision? Refusal(Order order, OrderEventType type, OrderState target) =>
+        OrderStateMachine.IsAllowed(type, order.State, target) ? null : Refused(order, target, OrderEventTypes.Name(type));
 
     private static Decision Refused(Order order, OrderState target, string what) =>
         Decision.Refuse(new CommerceError(OrderingErrorCodes.InvalidTransition,
             $"{order.Id} cannot go from {OrderStateMachine.Name(order.State)} to {OrderStateMachine.Name(target)} ({what})."), target);
-
-    private static OrderEvent New(OrderCommand command, long version, Guid eventId, DateTimeOffset now, OrderEventType type, OrderState? from, OrderState to) =>
-        new(command.OrderId, version, eventId, type, command.CommandId, command.Actor, command.Reason, now, from, to);
 }

@@ -30,15 +30,8 @@ internal static class OrderEvolution
         {
             OrderEventType.Paid => order.With(change.ToState, change.Version, change.OccurredAt, paymentId: change.PaymentId),
             OrderEventType.Cancelled => order.With(change.ToState, change.Version, change.OccurredAt, refundRequested: change.Amount),
-            OrderEventType.FulfilmentShipped => order.With(change.ToState, change.Version, change.OccurredAt,
-                fulfilments: Replace(order.Fulfilments, Seller(change), f => f with
-                {
-                    State = FulfilmentState.Shipped,
-                    TrackingNumber = change.TrackingNumber,
-                    ShippedAt = change.OccurredAt,
-                })),
-            OrderEventType.FulfilmentDelivered => order.With(change.ToState, change.Version, change.OccurredAt,
-                fulfilments: Replace(order.Fulfilments, Seller(change), f => f with { State = FulfilmentState.Delivered, DeliveredAt = change.OccurredAt })),
+            OrderEventType.FulfilmentShipped or OrderEventType.FulfilmentDelivered => order.With(change.ToState, change.Version, change.OccurredAt,
+                fulfilments: Replace(order.Fulfilments, Seller(change), change)),
             OrderEventType.Refunded => order.With(change.ToState, change.Version, change.OccurredAt,
                 refunded: order.Refunded + (change.Amount ?? throw new ArgumentException("A refund event carries its amount.", nameof(change)))),
             _ => order.With(change.ToState, change.Version, change.OccurredAt),
@@ -48,17 +41,24 @@ internal static class OrderEvolution
     /// <summary>One pending fulfilment per seller, ordered by seller id so that every store lists them alike.</summary>
     public static Fulfilment[] InitialFulfilments(IReadOnlyList<OrderLine> lines)
     {
-        var sellers = new List<SellerId>(lines.Count);
-        foreach (var line in lines)
+        if (lines.Count == 1)
         {
-            if (!sellers.Contains(line.Seller))
+            return [new Fulfilment(lines[0].Seller, FulfilmentState.Pending)];
+        }
+
+        var sellers = new SellerId[lines.Count];
+        var count = 0;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var seller = lines[i].Seller;
+            if (Array.IndexOf(sellers, seller, 0, count) < 0)
             {
-                sellers.Add(line.Seller);
+                sellers[count++] = seller;
             }
         }
 
-        sellers.Sort();
-        var fulfilments = new Fulfilment[sellers.Count];
+        Array.Sort(sellers, 0, count);
+        var fulfilments = new Fulfilment[count];
         for (var i = 0; i < fulfilments.Length; i++)
         {
             fulfilments[i] = new Fulfilment(sellers[i], FulfilmentState.Pending);
@@ -67,7 +67,8 @@ internal static class OrderEvolution
         return fulfilments;
     }
 
-    public static Fulfilment[] Replace(IReadOnlyList<Fulfilment> fulfilments, SellerId seller, Func<Fulfilment, Fulfilment> change)
+    /// <summary>The fulfilments after a shipped or delivered event: the named seller's moved, the others as they were.</summary>
+    private static Fulfilment[] Replace(IReadOnlyList<Fulfilment> fulfilments, SellerId seller, OrderEvent change)
     {
         var result = new Fulfilment[fulfilments.Count];
         var found = false;
@@ -76,7 +77,9 @@ internal static class OrderEvolution
             var fulfilment = fulfilments[i];
             if (fulfilment.Seller == seller)
             {
-                fulfilment = change(fulfilment);
+                fulfilment = change.Type == OrderEventType.FulfilmentShipped
+                    ? fulfilment with { State = FulfilmentState.Shipped, TrackingNumber = change.TrackingNumber, ShippedAt = change.OccurredAt }
+                    : fulfilment with { State = FulfilmentState.Delivered, DeliveredAt = change.OccurredAt };
                 found = true;
             }
 

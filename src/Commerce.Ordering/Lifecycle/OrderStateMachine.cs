@@ -125,17 +125,25 @@ public static class OrderStateMachine
     };
 
     /// <summary>An order's state while it is being fulfilled, derived from its fulfilments.</summary>
-    internal static OrderState DeriveFromFulfilments(IReadOnlyList<Fulfilment> fulfilments)
+    internal static OrderState DeriveFromFulfilments(IReadOnlyList<Fulfilment> fulfilments) => Derive(fulfilments, default, default);
+
+    /// <summary>The state an order would be in once <paramref name="seller"/>'s fulfilment is in <paramref name="state"/>, without building those fulfilments.</summary>
+    internal static OrderState DeriveFromFulfilments(IReadOnlyList<Fulfilment> fulfilments, SellerId seller, FulfilmentState state) =>
+        Derive(fulfilments, seller, state);
+
+    private static OrderState Derive(IReadOnlyList<Fulfilment> fulfilments, SellerId changed, FulfilmentState changedTo)
     {
         var pending = 0;
         var delivered = 0;
-        foreach (var fulfilment in fulfilments)
+        for (var i = 0; i < fulfilments.Count; i++)
         {
-            if (fulfilment.State == FulfilmentState.Pending)
+            var fulfilment = fulfilments[i];
+            var state = !changed.IsEmpty && fulfilment.Seller == changed ? changedTo : fulfilment.State;
+            if (state == FulfilmentState.Pending)
             {
                 pending++;
             }
-            else if (fulfilment.State == FulfilmentState.Delivered)
+            else if (state == FulfilmentState.Delivered)
             {
                 delivered++;
             }

@@ -7,6 +7,22 @@ namespace Commerce.Ordering;
 /// </summary>
 public sealed class Order : IEquatable<Order>
 {
+    private const byte HasRefundRequested = 1;
+    private const byte HasPaymentId = 2;
+
+    // Amounts are minor units of Currency (a Money is 24 bytes, its currency repeated): an order is 168 bytes instead
+    // of 280, which counts when a store keeps millions of them and every command makes a new one. Shipping and tax are
+    // in the order's currency by construction (the total adds them); refunds in another currency, which no
+    // OrderService order has, are kept as given in _otherCurrency.
+    private readonly long _subtotal;
+    private readonly long _shipping;
+    private readonly long _tax;
+    private readonly long _refunded;
+    private readonly long _refundRequested;
+    private readonly PaymentId _paymentId;
+    private readonly OtherCurrencyRefunds? _otherCurrency;
+    private readonly byte _flags;
+
     internal Order(
         OrderId id,
         BuyerId buyer,
@@ -27,24 +43,58 @@ public sealed class Order : IEquatable<Order>
         Buyer = buyer;
         Currency = currency;
         Lines = lines;
-        Shipping = shipping;
-        Tax = tax;
         State = state;
         Fulfilments = fulfilments;
         Version = version;
         PlacedAt = placedAt;
         UpdatedAt = updatedAt;
-        Refunded = refunded;
-        RefundRequested = refundRequested;
-        PaymentId = paymentId;
         var subtotal = Money.Zero(currency);
-        foreach (var line in lines)
+        for (var i = 0; i < lines.Count; i++)
         {
-            subtotal += line.LineTotal;
+            subtotal += lines[i].LineTotal;
         }
 
-        Subtotal = subtotal;
-        Total = subtotal + shipping + tax;
+        // Checked: throws when shipping or tax is in another currency or the total overflows, as it always did.
+        _ = subtotal + shipping + tax;
+        _subtotal = subtotal.MinorUnits;
+        _shipping = shipping.MinorUnits;
+        _tax = tax.MinorUnits;
+        if (refunded.Currency != currency || (refundRequested is { } requested && requested.Currency != currency))
+        {
+            _otherCurrency = new OtherCurrencyRefunds(refunded, refundRequested);
+        }
+
+        _refunded = refunded.MinorUnits;
+        _refundRequested = refundRequested?.MinorUnits ?? 0;
+        _paymentId = paymentId.GetValueOrDefault();
+        _flags = (byte)((refundRequested is null ? 0 : HasRefundRequested) | (paymentId is null ? 0 : HasPaymentId));
+    }
+
+    /// <summary>A copy with the fields a later event changes; everything fixed at placement is taken over as it is.</summary>
+    private Order(Order order, OrderState state, long version, DateTimeOffset updatedAt, IReadOnlyList<Fulfilment> fulfilments,
+        Money refunded, Money? refundRequested, PaymentId? paymentId)
+    {
+        Id = order.Id;
+        Buyer = order.Buyer;
+        Currency = order.Currency;
+        Lines = order.Lines;
+        PlacedAt = order.PlacedAt;
+        _subtotal = order._subtotal;
+        _shipping = order._shipping;
+        _tax = order._tax;
+        State = state;
+        Fulfilments = fulfilments;
+        Version = version;
+        UpdatedAt = updatedAt;
+        if (refunded.Currency != Currency || (refundRequested is { } requested && requested.Currency != Currency))
+        {
+            _otherCurrency = new OtherCurrencyRefunds(refunded, refundRequested);
+        }
+
+        _refunded = refunded.MinorUnits;
+        _refundRequested = refundRequested?.MinorUnits ?? 0;
+        _paymentId = paymentId.GetValueOrDefault();
+        _flags = (byte)((refundRequested is null ? 0 : HasRefundRequested) | (paymentId is null ? 0 : HasPaymentId));
     }
 
     /// <summary>The order's id.</summary>
@@ -60,25 +110,26 @@ public sealed class Order : IEquatable<Order>
     public IReadOnlyList<OrderLine> Lines { get; }
 
     /// <summary>The sum of the line totals.</summary>
-    public Money Subtotal { get; }
+    public Money Subtotal => new(_subtotal, Currency);
 
     /// <summary>Shipping, as the caller gave it.</summary>
-    public Money Shipping { get; }
+    public Money Shipping => new(_shipping, Currency);
 
     /// <summary>Tax, as the caller gave it.</summary>
-    public Money Tax { get; }
+    public Money Tax => new(_tax, Currency);
 
     /// <summary>Subtotal + shipping + tax.</summary>
-    public Money Total { get; }
+    public Money Total => new(_subtotal + _shipping + _tax, Currency);
 
     /// <summary>How much has been refunded so far.</summary>
-    public Money Refunded { get; }
+    public Money Refunded => _otherCurrency?.Refunded ?? new(_refunded, Currency);
 
     /// <summary>Set when a paid order was cancelled: the amount the payment side must refund.</summary>
-    public Money? RefundRequested { get; }
+    public Money? RefundRequested => _otherCurrency is { } other ? other.RefundRequested
+        : (_flags & HasRefundRequested) != 0 ? new Money(_refundRequested, Currency) : null;
 
     /// <summary>The payment that paid the order, when the caller named it.</summary>
-    public PaymentId? PaymentId { get; }
+    public PaymentId? PaymentId => (_flags & HasPaymentId) != 0 ? _paymentId : null;
 
     /// <summary>The current state.</summary>
     public OrderState State { get; }
@@ -98,11 +149,12 @@ public sealed class Order : IEquatable<Order>
     /// <summary>Returns the fulfilment of a seller, or null when the seller has no line in this order.</summary>
     public Fulfilment? FindFulfilment(SellerId seller)
     {
-        foreach (var fulfilment in Fulfilments)
+        var fulfilments = Fulfilments;
+        for (var i = 0; i < fulfilments.Count; i++)
         {
-            if (fulfilment.Seller == seller)
+            if (fulfilments[i].Seller == seller)
             {
-                return fulfilment;
+                return fulfilments[i];
             }
         }
 
@@ -136,8 +188,7 @@ public sealed class Order : IEquatable<Order>
         Money? refunded = null,
         Money? refundRequested = null,
         PaymentId? paymentId = null) =>
-        new(Id, Buyer, Currency, Lines, Shipping, Tax, state, fulfilments ?? Fulfilments, version, PlacedAt, updatedAt,
-            refunded ?? Refunded, refundRequested ?? RefundRequested, paymentId ?? PaymentId);
+        new(this, state, version, updatedAt, fulfilments ?? Fulfilments, refunded ?? Refunded, refundRequested ?? RefundRequested, paymentId ?? PaymentId);
 
     /// <inheritdoc />
     public bool Equals(Order? other) =>
@@ -165,4 +216,7 @@ public sealed class Order : IEquatable<Order>
 
     /// <inheritdoc />
     public override string ToString() => $"{Id} v{Version}: {State}, {Total}";
+
+    /// <summary>Refund amounts in another currency than the order's: never made by <see cref="OrderService"/>, kept exactly as given.</summary>
+    private sealed record OtherCurrencyRefunds(Money Refunded, Money? RefundRequested);
 }
