@@ -83,15 +83,8 @@ public sealed partial class InventoryService
     internal static Guid StockChangeFingerprint(StockChangeKind kind, Sku sku, LocationId location, long quantity, string reason)
     {
         var hash = new CanonicalHash(stackalloc byte[256]);
-        hash.Append((int)kind);
-        hash.Append(Unit);
-        hash.Append(sku.Value);
-        hash.Append(Unit);
-        hash.Append(location.Value);
-        hash.Append(Unit);
-        hash.Append(quantity);
-        hash.Append(Unit);
-        hash.Append(reason);
+        hash.Number((int)kind).Separator(Unit).Text(sku.Value).Separator(Unit).Text(location.Value).Separator(Unit)
+            .Number(quantity).Separator(Unit).Text(reason);
         return hash.ToFingerprint();
     }
 
@@ -105,20 +98,15 @@ public sealed partial class InventoryService
         var hash = new CanonicalHash(stackalloc byte[256]);
         foreach (var line in sorted)
         {
-            hash.Append(line.Sku.Value);
-            hash.Append(Unit);
-            hash.Append(line.Location.Value);
-            hash.Append(Unit);
-            hash.Append(line.Quantity);
-            hash.Append(Record);
+            hash.Text(line.Sku.Value).Separator(Unit).Text(line.Location.Value).Separator(Unit).Number(line.Quantity).Separator(Record);
         }
 
-        hash.Append(ttl is { } t ? t.Ticks : -1);
+        hash.Number(ttl is { } t ? t.Ticks : -1);
         return hash.ToFingerprint();
     }
 
     // The separators of the canonical forms (ASCII unit and record separators); the bytes hashed are those of the
     // canonical strings earlier versions built, so a fingerprint stored by them still matches.
-    private const byte Unit = 0x1F;
-    private const byte Record = 0x1E;
+    private const byte Unit = CanonicalHash.UnitSeparator;
+    private const byte Record = CanonicalHash.RecordSeparator;
 }

@@ -1,9 +1,6 @@
-using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text;
+using Commerce.Hashing;
 
 namespace Commerce.Ordering;
 
@@ -32,7 +29,7 @@ public sealed partial class OrderService
 
         // The canonical body is written as UTF-8 straight into a stack buffer (a pooled one for large orders) and hashed
         // from there: the same bytes the earlier StringBuilder form encoded, so stored fingerprints stay valid.
-        var body = new CanonicalBody(stackalloc byte[CanonicalBody.StackSize]);
+        var body = new CanonicalHash(stackalloc byte[512]);
         try
         {
             switch (command)
@@ -78,7 +75,7 @@ public sealed partial class OrderService
                     throw new ArgumentException($"{command.GetType().Name} is not an ordering command.", nameof(command));
             }
 
-            return body.Hash();
+            return body.ToFingerprint();
         }
         finally
         {
@@ -86,7 +83,7 @@ public sealed partial class OrderService
         }
     }
 
-    private void ValidatePlacement(PlaceOrder place, ref CanonicalBody body)
+    private void ValidatePlacement(PlaceOrder place, ref CanonicalHash body)
     {
         RequireId(place.Buyer.IsEmpty, nameof(place.Buyer));
         var lines = place.Lines;
@@ -215,92 +212,6 @@ public sealed partial class OrderService
 
     private static CommerceValidationException Invalid(string code, string message, string? target) => new(code, message, target);
 
-    private const byte RecordSeparator = 0x1e;
-    private const byte UnitSeparator = 0x1f;
-
-    /// <summary>
-    /// The canonical body of a command as UTF-8, hashed to a 128-bit fingerprint (the first half of its SHA-256): the
-    /// command's type name, then its fields (not its actor, reason or expected version) separated by U+001F and U+001E,
-    /// numbers in invariant digits. Starts on the caller's stack buffer and moves to a pooled one when a large order
-    /// outgrows it; <see cref="Dispose"/> returns that one.
-    /// </summary>
-    private ref struct CanonicalBody
-    {
-        public const int StackSize = 512;
-
-        private Span<byte> _buffer;
-        private byte[]? _rented;
-        private int _length;
-
-        public CanonicalBody(Span<byte> buffer)
-        {
-            _buffer = buffer;
-            _rented = null;
-            _length = 0;
-        }
-
-        [UnscopedRef]
-        public ref CanonicalBody Text(string? value)
-        {
-            if (!string.IsNullOrEmpty(value))
-            {
-                if (!Encoding.UTF8.TryGetBytes(value, _buffer[_length..], out var written))
-                {
-                    Reserve(Encoding.UTF8.GetMaxByteCount(value.Length));
-                    written = Encoding.UTF8.GetBytes(value, _buffer[_length..]);
-                }
-
-                _length += written;
-            }
-
-            return ref this;
-        }
-
-        [UnscopedRef]
-        public ref CanonicalBody Number(long value)
-        {
-            Reserve(20);
-            value.TryFormat(_buffer[_length..], out var written, provider: CultureInfo.InvariantCulture);
-            _length += written;
-            return ref this;
-        }
-
-        [UnscopedRef]
-        public ref CanonicalBody Separator(byte separator)
-        {
-            Reserve(1);
-            _buffer[_length++] = separator;
-            return ref this;
-        }
-
-        public readonly Guid Hash()
-        {
-            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-            SHA256.HashData(_buffer[.._length], hash);
-            return new Guid(hash[..16]);
-        }
-
-        public void Dispose()
-        {
-            if (_rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(_rented);
-                _rented = null;
-            }
-        }
-
-        private void Reserve(int bytes)
-        {
-            if (_buffer.Length - _length >= bytes)
-            {
-                return;
-            }
-
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes));
-            _buffer[.._length].CopyTo(larger);
-            Dispose();
-            _rented = larger;
-            _buffer = larger;
-        }
-    }
+    private const byte RecordSeparator = CanonicalHash.RecordSeparator;
+    private const byte UnitSeparator = CanonicalHash.UnitSeparator;
 }

@@ -1,48 +1,76 @@
 using System.Buffers;
-using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace Commerce.Hashing;
 
 /// <summary>
-/// Writes a request's canonical bytes into a buffer of the caller's (on the stack, growing into pooled arrays) and
-/// hashes them with SHA-256 into a 128-bit fingerprint, the idempotency fingerprint every engine stores: no string or
-/// builder per request. Text is written as UTF-8 and numbers in invariant decimal, so the bytes are those of the
-/// equivalent string in UTF-8.
+/// A request's canonical form as UTF-8, hashed to the 128-bit fingerprint every engine stores with its idempotency id
+/// (the first half of its SHA-256): no string or builder per request. Text is written as UTF-8 (null or empty text
+/// writes nothing, as a string builder appends it), numbers in invariant digits, so the bytes equal those of the
+/// equivalent canonical string. Starts on the caller's stack buffer and moves to a pooled one when a large request
+/// outgrows it; <see cref="Dispose"/> (or <see cref="ToFingerprint"/>) returns that one.
 /// </summary>
-/// <remarks>Shared source (src/Shared). Dispose it (or call <see cref="ToFingerprint"/>, which does) to return a rented buffer.</remarks>
+/// <remarks>Shared source (src/Shared), compiled into each engine.</remarks>
 internal ref struct CanonicalHash
 {
+    /// <summary>The ASCII record separator, between the parts of a canonical form.</summary>
+    public const byte RecordSeparator = 0x1e;
+
+    /// <summary>The ASCII unit separator, between the fields of a part.</summary>
+    public const byte UnitSeparator = 0x1f;
+
     private Span<byte> _buffer;
     private byte[]? _rented;
     private int _length;
 
-    public CanonicalHash(Span<byte> initial) => _buffer = initial;
-
-    /// <summary>Appends text as UTF-8.</summary>
-    public void Append(string text)
+    public CanonicalHash(Span<byte> buffer)
     {
-        Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
-        _length += Encoding.UTF8.GetBytes(text, _buffer[_length..]);
+        _buffer = buffer;
+        _rented = null;
+        _length = 0;
     }
 
-    /// <summary>Appends one byte (a separator).</summary>
-    public void Append(byte value)
+    /// <summary>Appends text as UTF-8; nothing for null or empty text.</summary>
+    [UnscopedRef]
+    public ref CanonicalHash Text(string? value)
     {
-        Ensure(1);
-        _buffer[_length++] = value;
+        if (!string.IsNullOrEmpty(value))
+        {
+            if (!Encoding.UTF8.TryGetBytes(value, _buffer[_length..], out var written))
+            {
+                Reserve(Encoding.UTF8.GetMaxByteCount(value.Length));
+                written = Encoding.UTF8.GetBytes(value, _buffer[_length..]);
+            }
+
+            _length += written;
+        }
+
+        return ref this;
     }
 
-    /// <summary>Appends a number in invariant decimal.</summary>
-    public void Append(long value)
+    /// <summary>Appends a number in invariant digits.</summary>
+    [UnscopedRef]
+    public ref CanonicalHash Number(long value)
     {
-        Ensure(20);
-        Utf8Formatter.TryFormat(value, _buffer[_length..], out var written);
+        Reserve(20);
+        value.TryFormat(_buffer[_length..], out var written, provider: CultureInfo.InvariantCulture);
         _length += written;
+        return ref this;
     }
 
-    /// <summary>The SHA-256 of the bytes written, its first 128 bits as a <see cref="Guid"/>; returns the rented buffer.</summary>
+    /// <summary>Appends one separator byte.</summary>
+    [UnscopedRef]
+    public ref CanonicalHash Separator(byte separator)
+    {
+        Reserve(1);
+        _buffer[_length++] = separator;
+        return ref this;
+    }
+
+    /// <summary>The first 128 bits of the SHA-256 of what was written, as a <see cref="Guid"/>; returns a rented buffer.</summary>
     public Guid ToFingerprint()
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
@@ -54,29 +82,24 @@ internal ref struct CanonicalHash
     /// <summary>Returns the rented buffer, if any.</summary>
     public void Dispose()
     {
-        if (_rented is { } rented)
+        if (_rented is not null)
         {
+            ArrayPool<byte>.Shared.Return(_rented);
             _rented = null;
-            _buffer = default;
-            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 
-    private void Ensure(int more)
+    private void Reserve(int bytes)
     {
-        if (_length + more <= _buffer.Length)
+        if (_buffer.Length - _length >= bytes)
         {
             return;
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
-        _buffer[.._length].CopyTo(grown);
-        if (_rented is { } old)
-        {
-            ArrayPool<byte>.Shared.Return(old);
-        }
-
-        _rented = grown;
-        _buffer = grown;
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes));
+        _buffer[.._length].CopyTo(larger);
+        Dispose();
+        _rented = larger;
+        _buffer = larger;
     }
 }
