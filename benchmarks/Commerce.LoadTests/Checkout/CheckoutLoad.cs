@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Runtime;
 using System.Text;
 using Commerce.Checkout;
+using Commerce.Events;
 using Commerce.Inventory;
 using Commerce.Payments.Providers.Simulated;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Commerce.LoadTests.Checkout;
 
@@ -30,6 +32,7 @@ public static class CheckoutLoad
             ["--duration"] = "10",
             ["--warmup"] = "2",
             ["--skus"] = "100000",
+            ["--events"] = "off",
         };
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
@@ -48,12 +51,14 @@ public static class CheckoutLoad
         var duration = TimeSpan.FromSeconds(double.Parse(options["--duration"], CultureInfo.InvariantCulture));
         var warmup = TimeSpan.FromSeconds(double.Parse(options["--warmup"], CultureInfo.InvariantCulture));
         var skus = int.Parse(options["--skus"], CultureInfo.InvariantCulture);
+        var events = options["--events"] == "on";
 
         Console.WriteLine($"checkout load, in-memory stores, {Environment.ProcessorCount} cores, server GC {GCSettings.IsServerGC}, " +
-            $"{duration.TotalSeconds:0} s measured after {warmup.TotalSeconds:0} s warm-up");
+            $"{duration.TotalSeconds:0} s measured after {warmup.TotalSeconds:0} s warm-up, " +
+            (events ? "events on (a counting publisher; the hosted relays, sweeper and resolver run)" : "events off (no publisher: the default in-memory set-up keeps no outbox)"));
         var table = new StringBuilder();
-        table.AppendLine("| scenario | PSP latency | clients | checkouts/s | p50 ms | p95 ms | p99 ms | completed | other outcomes | alloc/checkout | retained/checkout | GC pause | gen2 GCs | consistent |");
-        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        table.AppendLine("| scenario | PSP latency | clients | checkouts/s | p50 ms | p95 ms | p99 ms | completed | other outcomes | alloc/checkout | retained/checkout | GC pause | gen2 GCs | events relayed | consistent |");
+        table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         var failed = false;
         foreach (var scenario in scenarios)
         {
@@ -61,7 +66,7 @@ public static class CheckoutLoad
             {
                 foreach (var clients in clientsList)
                 {
-                    var row = await RunAsync(scenario, TimeSpan.FromMilliseconds(latency), clients, scenario == "hot" ? 1 : skus, duration, warmup);
+                    var row = await RunAsync(scenario, TimeSpan.FromMilliseconds(latency), clients, scenario == "hot" ? 1 : skus, duration, warmup, events);
                     Console.WriteLine(row.Line);
                     table.AppendLine(row.Line);
                     failed |= !row.Consistent;
@@ -74,9 +79,17 @@ public static class CheckoutLoad
         return failed ? 1 : 0;
     }
 
-    private static async Task<(string Line, bool Consistent)> RunAsync(string scenario, TimeSpan pspLatency, int clients, int skuCount, TimeSpan duration, TimeSpan warmup)
+    private static async Task<(string Line, bool Consistent)> RunAsync(
+        string scenario, TimeSpan pspLatency, int clients, int skuCount, TimeSpan duration, TimeSpan warmup, bool events)
     {
         var services = new ServiceCollection();
+        var publisher = new CountingPublisher();
+        if (events)
+        {
+            // As a host that publishes: every engine records events and its hosted relay drains them.
+            services.AddSingleton<IEventPublisher>(publisher);
+        }
+
         services.AddCommerceInventory();
         services.AddCommerceOrdering();
         services.AddCommercePayments().AddSimulatedProvider(options: new SimulatedPaymentProviderOptions { Latency = pspLatency }, configure: p => p.MaxRetries = 0);
@@ -87,6 +100,12 @@ public static class CheckoutLoad
             o.MaxQueuedCheckouts = clients;
         });
         await using var provider = services.BuildServiceProvider();
+        var hosted = events ? provider.GetServices<IHostedService>().ToArray() : [];
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
         var inventory = provider.GetRequiredService<InventoryService>();
         var catalog = provider.GetRequiredService<InMemoryPriceCatalog>();
         var checkout = provider.GetRequiredService<CheckoutService>();
@@ -167,6 +186,11 @@ public static class CheckoutLoad
         // has to carry, and the main reason a long in-memory run slows down.
         var retained = (GC.GetTotalMemory(forceFullCollection: true) - heapBefore) / Math.Max(1, everCompleted.Sum() + everPending.Sum());
 
+        foreach (var service in hosted)
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+
         var all = samples.SelectMany(s => s).ToArray();
         Array.Sort(all);
         var done = completed.Sum();
@@ -185,8 +209,22 @@ public static class CheckoutLoad
         var sold = (long)skus.Length * 1_000_000_000 - onHand;
         var consistent = reserved == everPending.Sum() && sold == everCompleted.Sum();
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"| {scenario} | {pspLatency.TotalMilliseconds:0} ms | {clients:N0} | {perSecond:N0} | {Percentile(all, 0.50):F2} | {Percentile(all, 0.95):F2} | {Percentile(all, 0.99):F2} | {done:N0} | {other.Sum():N0} | {(done > 0 ? allocated / (done + other.Sum()) : 0):N0} B | {retained:N0} B | {paused.TotalMilliseconds / window.Elapsed.TotalMilliseconds:P0} | {gen2} | {(consistent ? "yes" : "NO")} (held {reserved} = pending {everPending.Sum()}; sold {sold:N0} = completed {everCompleted.Sum():N0}) |");
+            $"| {scenario} | {pspLatency.TotalMilliseconds:0} ms | {clients:N0} | {perSecond:N0} | {Percentile(all, 0.50):F2} | {Percentile(all, 0.95):F2} | {Percentile(all, 0.99):F2} | {done:N0} | {other.Sum():N0} | {(done > 0 ? allocated / (done + other.Sum()) : 0):N0} B | {retained:N0} B | {paused.TotalMilliseconds / window.Elapsed.TotalMilliseconds:P0} | {gen2} | {(events ? publisher.Count.ToString("N0", CultureInfo.InvariantCulture) : "off")} | {(consistent ? "yes" : "NO")} (held {reserved} = pending {everPending.Sum()}; sold {sold:N0} = completed {everCompleted.Sum():N0}) |");
         return (line, consistent);
+    }
+
+    /// <summary>Counts what the relays deliver; the events themselves are dropped.</summary>
+    private sealed class CountingPublisher : IEventPublisher
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public ValueTask PublishAsync(IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken)
+        {
+            Interlocked.Add(ref _count, events.Count);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
