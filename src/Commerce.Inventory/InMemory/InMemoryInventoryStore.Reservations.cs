@@ -200,8 +200,8 @@ public sealed partial class InMemoryInventoryStore
     /// <summary>Moves an active reservation to a final state and returns its stock. Caller holds the entry's lock.</summary>
     private void Finish(ReservationEntry entry, ReservationState state, DateTimeOffset now)
     {
-        var rows = entry.Rows;
-        var order = entry.LockOrder;
+        var rows = entry.Rows!;
+        var order = entry.LockOrder!;
         var taken = 0;
         try
         {
@@ -229,6 +229,7 @@ public sealed partial class InMemoryInventoryStore
 
             entry.State = state;
             entry.FinishedAt = now;
+            entry.ForgetRows();
             AppendEvent(entry.ToReservation(), now);
         }
         finally
@@ -314,9 +315,10 @@ public sealed partial class InMemoryInventoryStore
 
         public DateTimeOffset CreatedAt { get; } = command.Now;
 
-        public StockRow[] Rows { get; } = rows;
+        /// <summary>The rows held, in line order, and the order to lock them in; null once finished (no stock held).</summary>
+        public StockRow[]? Rows { get; private set; } = rows;
 
-        public int[] LockOrder { get; } = lockOrder;
+        public int[]? LockOrder { get; private set; } = lockOrder;
 
         public DateTimeOffset ExpiresAt { get; set; } = command.ExpiresAt;
 
@@ -325,5 +327,12 @@ public sealed partial class InMemoryInventoryStore
         public DateTimeOffset? FinishedAt { get; set; }
 
         public Reservation ToReservation() => new(Id, Lines, State, CreatedAt, ExpiresAt);
+
+        // A finished reservation is kept for replays and the retention window only; its rows are not needed again.
+        public void ForgetRows()
+        {
+            Rows = null;
+            LockOrder = null;
+        }
     }
 }

@@ -97,7 +97,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
             entry.Payment = payment;
             if (write.Journal.Count > 0)
             {
-                (entry.Journal ??= []).AddRange(write.Journal);
+                entry.Journal = entry.Journal is { } booked ? [.. booked, .. write.Journal] : [.. write.Journal];
             }
             foreach (var attempt in payment.Attempts)
             {
@@ -179,10 +179,8 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
             return new(Array.Empty<JournalEntry>());
         }
 
-        lock (entry)
-        {
-            return new(entry.Journal?.ToArray() ?? []);
-        }
+        // The array is replaced whole, never changed, so it is read without the lock; a copy goes out (it is the ledger).
+        return new(entry.Journal is { } journal ? [.. journal] : []);
     }
 
     /// <inheritdoc />
@@ -211,7 +209,7 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     private sealed class Entry
     {
         public Payment? Payment;
-        /// <summary>Created with the first entry: most payments in flight have none yet.</summary>
-        public List<JournalEntry>? Journal;
+        /// <summary>Created with the first entry (most payments in flight have none yet); replaced whole, under the entry's lock, by each write that books more.</summary>
+        public volatile JournalEntry[]? Journal;
     }
 }
