@@ -83,6 +83,9 @@ public sealed partial class PostgreSqlPaymentStore
         public string Write { get; } = SchemaMigrator.Render(
             "SELECT {schema}.payment_write(" + string.Join(", ", Enumerable.Range(1, 61).Select(static i => "$" + i)) + ")", schema);
 
+        public string WriteMany { get; } = SchemaMigrator.Render(
+            "SELECT {schema}.payment_write_many(" + string.Join(", ", Enumerable.Range(1, 60).Select(static i => "$" + i)) + ")", schema);
+
         public string RecordWebhook { get; } = SchemaMigrator.Render("""
             INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)
             VALUES ($1, $2, $3, $4, $5)

@@ -4,6 +4,7 @@ using Commerce.Payments;
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Storage;
+using Commerce.PostgreSql.Batching;
 using Commerce.PostgreSql.Schema;
 using Npgsql;
 using NpgsqlTypes;
@@ -17,12 +18,13 @@ namespace Commerce.PostgreSql.Payments;
 /// and webhook receipt in one transaction. CHECK constraints hold refunded ≤ captured ≤ authorized ≤ amount and
 /// balanced journal entries, whoever writes.
 /// </summary>
-public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotencyKeyStore
+public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotencyKeyStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgreSqlPaymentsOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly Sql _sql;
+    private readonly CallBatcher<WriteCall> _writes;
 
     /// <summary>Creates the store. Call <see cref="MigrateAsync"/> once (or let the DI registration do it) before use.</summary>
     /// <param name="dataSource">The database.</param>
@@ -36,10 +38,14 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
         _timeProvider = timeProvider ?? TimeProvider.System;
         _sql = new Sql(_options.Schema);
         Outbox = new PostgreSqlOutbox(dataSource, _options.Schema, "payment_outbox", _timeProvider);
+        _writes = new CallBatcher<WriteCall>(ExecuteWritesAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
     }
 
     /// <inheritdoc />
     public IOutboxStore Outbox { get; }
+
+    /// <summary>Stops coalescing writes; the ones queued still run.</summary>
+    public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
     /// <summary>Creates the schema, tables and functions if they are missing, or brings them up to date.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>
