@@ -25,8 +25,8 @@ public sealed partial class PostgreSqlPaymentStore
             result_attempt_number, result_failure_code, result_failure_message, created_at
             """;
 
-        public string ClaimKey { get; } = SchemaMigrator.Render(
-            "SELECT * FROM {schema}.payment_claim_key($1, $2, $3, $4, $5, $6, $7, $8, $9)", schema);
+        public string ClaimKeys { get; } = SchemaMigrator.Render(
+            "SELECT * FROM {schema}.payment_claim_keys($1, $2, $3, $4, $5, $6, $7, $8, $9)", schema);
 
         public string ForgetKey { get; } = SchemaMigrator.Render(
             "DELETE FROM {schema}.payment_keys WHERE key = $1 AND state = 0", schema);

@@ -199,6 +199,70 @@ BEGIN
 END
 $fn$;
 
+-- Claims a batch of distinct keys in one call and one transaction, each as payment_claim_key would: one insert for
+-- all, one take-over for those that exist, one read for the rest; p_nows[i] is key i's clock. Returns one row per key
+-- (o_req its position).
+CREATE OR REPLACE FUNCTION {schema}.payment_claim_keys(
+    p_nows timestamptz[], p_keys text[], p_operations smallint[], p_fingerprints text[], p_payment_ids text[], p_states smallint[],
+    p_lease_expires_at timestamptz[], p_attempt_numbers int[], p_created_at timestamptz[])
+RETURNS TABLE (o_req int, o_status smallint, o_operation smallint, o_fingerprint text, o_payment_id text, o_state smallint,
+               o_lease_expires_at timestamptz, o_attempt_number int, o_result_outcome smallint, o_result_status smallint,
+               o_result_attempt_number int, o_result_failure_code text, o_result_failure_message text, o_created_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    n int := cardinality(p_keys);
+    outcome smallint[] := array_fill(NULL::smallint, ARRAY[n]);
+    seen {schema}.payment_keys[] := array_fill(NULL::{schema}.payment_keys, ARRAY[n]);
+    todo int[];
+    rec record;
+BEGIN
+    LOOP
+        todo := ARRAY(SELECT i FROM generate_series(1, n) AS i WHERE outcome[i] IS NULL);
+        EXIT WHEN cardinality(todo) = 0;
+
+        -- In key order, so two calls racing on several keys wait for each other in one order.
+        FOR rec IN WITH ins AS (
+                       INSERT INTO {schema}.payment_keys AS k (key, operation, fingerprint, payment_id, state, lease_expires_at, attempt_number, created_at)
+                       SELECT p_keys[t.i], p_operations[t.i], p_fingerprints[t.i], p_payment_ids[t.i], p_states[t.i], p_lease_expires_at[t.i],
+                              p_attempt_numbers[t.i], p_created_at[t.i]
+                         FROM unnest(todo) AS t(i)
+                        ORDER BY p_keys[t.i]
+                       ON CONFLICT (key) DO NOTHING
+                       RETURNING k)
+                   SELECT t.i, ins.k FROM ins JOIN unnest(todo) AS t(i) ON p_keys[t.i] = (ins.k).key
+        LOOP
+            outcome[rec.i] := 0;
+            seen[rec.i] := rec.k;
+        END LOOP;
+
+        -- Take over an open key or an expired lease; the row lock and READ COMMITTED's recheck let one claimer win.
+        FOR rec IN UPDATE {schema}.payment_keys k
+                      SET state = 0, lease_expires_at = p_lease_expires_at[t.i]
+                     FROM unnest(todo) AS t(i)
+                    WHERE outcome[t.i] IS NULL AND k.key = p_keys[t.i] AND k.fingerprint = p_fingerprints[t.i]
+                      AND (k.state = 1 OR (k.state = 0 AND k.lease_expires_at <= p_nows[t.i]))
+                   RETURNING t.i, k
+        LOOP
+            outcome[rec.i] := 1;
+            seen[rec.i] := rec.k;
+        END LOOP;
+
+        FOR rec IN SELECT t.i, k FROM unnest(todo) AS t(i) JOIN {schema}.payment_keys k ON k.key = p_keys[t.i] WHERE outcome[t.i] IS NULL
+        LOOP
+            outcome[rec.i] := CASE WHEN (rec.k).fingerprint <> p_fingerprints[rec.i] THEN 4 WHEN (rec.k).state = 2 THEN 2 ELSE 3 END;
+            seen[rec.i] := rec.k;
+        END LOOP;
+        -- A key forgotten or reaped between the statements is claimed afresh on the next round.
+    END LOOP;
+
+    RETURN QUERY
+    SELECT i, outcome[i], (seen[i]).operation, (seen[i]).fingerprint, (seen[i]).payment_id, (seen[i]).state,
+           (seen[i]).lease_expires_at, (seen[i]).attempt_number, (seen[i]).result_outcome, (seen[i]).result_status,
+           (seen[i]).result_attempt_number, (seen[i]).result_failure_code, (seen[i]).result_failure_message, (seen[i]).created_at
+      FROM generate_series(1, n) AS i;
+END
+$fn$;
+
 -- Writes one change of a payment atomically: the payment (inserted when p_expected_version is 0, else updated only if
 -- its version is still p_expected_version), its attempts, PSP references, journal entries, outbox events, the caller
 -- key's record and the webhook receipt. Returns 0 written, 1 version conflict, 2 duplicate webhook; on 1 and 2
