@@ -63,7 +63,8 @@ DECLARE
     pos_o int := 1;
     pos_f int := 1;
     q int;
-    appended smallint;
+    to_place int[];
+    placed bigint;
     rec record;
 BEGIN
     FOR i IN 1 .. n LOOP
@@ -127,24 +128,42 @@ BEGIN
             DETAIL = (SELECT string_agg(p_reservation_ids[i], ',') FROM generate_series(1, n) AS i WHERE outcome[i] = 6);
     END IF;
 
-    -- Place the orders of the reserved checkouts, in order id order.
-    FOR q IN SELECT i FROM unnest(kept) AS i WHERE outcome[i] = 0 ORDER BY p_order_ids[i] LOOP
-        SELECT a.o_status INTO appended
-          FROM {schema}.ordering_append(
-                   p_order_ids[q], 1, p_command_id, p_order_fingerprints[q], p_event_ids[q], p_event_type, p_now, p_bodies[q],
-                   p_order_state, 0, NULL, NULL,
-                   p_f_sellers[first_f[q] : first_f[q] + p_f_counts[q] - 1], p_f_states[first_f[q] : first_f[q] + p_f_counts[q] - 1],
-                   array_fill(NULL::text, ARRAY[p_f_counts[q]]), array_fill(NULL::timestamptz, ARRAY[p_f_counts[q]]),
-                   array_fill(NULL::timestamptz, ARRAY[p_f_counts[q]]),
-                   p_buyers[q], p_currency[q], p_shipping[q], p_tax[q],
-                   p_o_skus[first_o[q] : first_o[q] + p_o_line_counts[q] - 1], p_o_sellers[first_o[q] : first_o[q] + p_o_line_counts[q] - 1],
-                   p_o_quantities[first_o[q] : first_o[q] + p_o_line_counts[q] - 1], p_o_prices[first_o[q] : first_o[q] + p_o_line_counts[q] - 1],
-                   p_order_events) a;
-        IF appended <> 0 THEN
+    -- Place the orders of the reserved checkouts, in order id order: what ordering_append writes for a placement (order
+    -- row, fulfilments, event, outbox message), set-based for the whole batch.
+    to_place := ARRAY(SELECT i FROM unnest(kept) AS i WHERE outcome[i] = 0 ORDER BY p_order_ids[i]);
+    IF cardinality(to_place) > 0 THEN
+        WITH ins AS (
+            INSERT INTO {schema}.ordering_orders (order_id, buyer_id, currency, state, version, placed_at, updated_at, shipping, tax,
+                                                  refunded, refund_requested, payment_id, skus, sellers, quantities, unit_prices)
+            SELECT p_order_ids[x.q], p_buyers[x.q], p_currency[x.q], p_order_state, 1, p_now, p_now, p_shipping[x.q], p_tax[x.q],
+                   0, NULL, NULL,
+                   p_o_skus[first_o[x.q] : first_o[x.q] + p_o_line_counts[x.q] - 1],
+                   p_o_sellers[first_o[x.q] : first_o[x.q] + p_o_line_counts[x.q] - 1],
+                   p_o_quantities[first_o[x.q] : first_o[x.q] + p_o_line_counts[x.q] - 1],
+                   p_o_prices[first_o[x.q] : first_o[x.q] + p_o_line_counts[x.q] - 1]
+              FROM unnest(to_place) WITH ORDINALITY AS x(q, o)
+             ORDER BY x.o
+            ON CONFLICT (order_id) DO NOTHING
+            RETURNING 1)
+        SELECT count(*) INTO placed FROM ins;
+        IF placed <> cardinality(to_place) THEN
             -- Placed concurrently under the same id since the check above: undo the call; the retry refuses it.
-            RAISE EXCEPTION 'order % was placed concurrently', p_order_ids[q] USING ERRCODE = 'CE509';
+            RAISE EXCEPTION 'an order was placed concurrently' USING ERRCODE = 'CE509';
         END IF;
-    END LOOP;
+        INSERT INTO {schema}.ordering_fulfilments (order_id, seller_id, state, tracking_number, shipped_at, delivered_at, order_state, placed_at)
+        SELECT p_order_ids[x.q], p_f_sellers[j], p_f_states[j], NULL, NULL, NULL, p_order_state, p_now
+          FROM unnest(to_place) AS x(q), generate_series(first_f[x.q], first_f[x.q] + p_f_counts[x.q] - 1) AS j;
+        INSERT INTO {schema}.ordering_events (order_id, version, event_id, event_type, command_id, fingerprint, occurred_at, body)
+        SELECT p_order_ids[x.q], 1, p_event_ids[x.q], p_event_type, p_command_id, p_order_fingerprints[x.q], p_now, p_bodies[x.q]
+          FROM unnest(to_place) WITH ORDINALITY AS x(q, o)
+         ORDER BY x.o;
+        IF p_order_events THEN
+            INSERT INTO {schema}.ordering_outbox (order_id, event_id, event_type, stream_id, occurred_at, payload)
+            SELECT p_order_ids[x.q], p_event_ids[x.q], p_event_type, p_order_ids[x.q], p_now, p_bodies[x.q]
+              FROM unnest(to_place) WITH ORDINALITY AS x(q, o)
+             ORDER BY x.o;
+        END IF;
+    END IF;
 
     -- Refused checkouts leave nothing behind: their keys stay free.
     DELETE FROM {schema}.checkout_sagas s
