@@ -50,13 +50,13 @@ public sealed partial class PostgreSqlPaymentStore
         public string GetKey { get; } = SchemaMigrator.Render(
             $"SELECT {KeyColumns} FROM {{schema}}.payment_keys WHERE key = $1", schema);
 
-        // One statement, so the payment and its attempts come from one snapshot.
-        public string GetPayment { get; } = SchemaMigrator.Render($$"""
+        // One statement, so every payment and its attempts come from one snapshot.
+        public string GetPayments { get; } = SchemaMigrator.Render($$"""
             SELECT {{PaymentColumns}}
               FROM {schema}.payments p
               LEFT JOIN {schema}.payment_attempts a ON a.payment_id = p.id
-             WHERE p.id = $1
-             ORDER BY a.number
+             WHERE p.id = ANY ($1)
+             ORDER BY p.id, a.number
             """, schema);
 
         public string FindUnsettled { get; } = SchemaMigrator.Render($$"""

@@ -26,6 +26,7 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     private readonly Sql _sql;
     private readonly CallBatcher<WriteCall> _writes;
     private readonly CallBatcher<ClaimCall> _claims;
+    private readonly CallBatcher<ReadCall> _reads;
 
     /// <summary>Creates the store. Call <see cref="MigrateAsync"/> once (or let the DI registration do it) before use.</summary>
     /// <param name="dataSource">The database.</param>
@@ -41,15 +42,17 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
         Outbox = new PostgreSqlOutbox(dataSource, _options.Schema, "payment_outbox", _timeProvider);
         _writes = new CallBatcher<WriteCall>(ExecuteWritesAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
         _claims = new CallBatcher<ClaimCall>(ExecuteClaimsAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
+        _reads = new CallBatcher<ReadCall>(ExecuteReadsAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
     }
 
     /// <inheritdoc />
     public IOutboxStore Outbox { get; }
 
-    /// <summary>Stops coalescing claims and writes; the ones queued still run.</summary>
+    /// <summary>Stops coalescing claims, reads and writes; the ones queued still run.</summary>
     public async ValueTask DisposeAsync()
     {
         await _claims.DisposeAsync().ConfigureAwait(false);
+        await _reads.DisposeAsync().ConfigureAwait(false);
         await _writes.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -155,13 +158,53 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     }
 
     /// <inheritdoc />
+    /// <remarks>Concurrent reads are coalesced into one statement (one snapshot for all of them).</remarks>
     public async ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(_sql.GetPayment);
-        command.Parameters.Add(Text(paymentId.Value));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var payments = await ReadPaymentsAsync(reader, cancellationToken).ConfigureAwait(false);
-        return payments.Count == 0 ? null : payments[0];
+        var call = new ReadCall(paymentId);
+        await _reads.EnqueueAsync(call, cancellationToken).ConfigureAwait(false);
+        return call.Payment;
+    }
+
+    /// <summary>Runs one coalesced batch of reads as one statement.</summary>
+    private async Task ExecuteReadsAsync(List<ReadCall> batch)
+    {
+        var ids = new string[batch.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = batch[i].PaymentId.Value;
+        }
+
+        List<Payment> payments;
+        await using (var command = _dataSource.CreateCommand(_sql.GetPayments))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            payments = await ReadPaymentsAsync(reader, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        foreach (var call in batch)
+        {
+            foreach (var payment in payments)
+            {
+                if (payment.Id == call.PaymentId)
+                {
+                    call.Payment = payment;
+                    break;
+                }
+            }
+
+            call.Completion.TrySetResult();
+        }
+    }
+
+    /// <summary>A read waiting for its batch. Reads hold no rows: any number of them may share a batch.</summary>
+    private sealed class ReadCall(PaymentId paymentId) : BatchedCall([])
+    {
+        public PaymentId PaymentId { get; } = paymentId;
+
+        /// <summary>Set before the completion is; null when there is no such payment.</summary>
+        public Payment? Payment { get; set; }
     }
 
     /// <inheritdoc />
