@@ -5,10 +5,10 @@ namespace Commerce.LoadTests.Checkout;
 /// <summary>
 /// The raw limit of a checkout on PostgreSQL: pgbench making, per checkout, the same eleven database calls that
 /// <c>CheckoutService</c> makes through the PostgreSQL stores, with the same functions and row contents, each call its
-/// own durable transaction: <c>checkout_begin</c> (key, reservation, order placed; one checkout per call, where the
-/// engine coalesces concurrent begins), the authorization's four payment calls, <c>checkout_step</c> (commit the
-/// reservation, mark the order paid, saga at paid), the capture's four payment calls, and <c>checkout_step</c> (saga
-/// completed). The payment calls are those of the payments comparison (<see cref="PaymentsPgBench"/>), for the
+/// own durable transaction: <c>checkout_begin</c> (key, reservation, order placed), the authorization's four payment
+/// calls, <c>checkout_step_many</c> (commit the reservation, mark the order paid, saga at paid), the capture's four
+/// payment calls, and <c>checkout_step_many</c> (saga completed). The stores coalesce concurrent calls of one kind
+/// into one call over arrays (one commit per batch); pgbench cannot, so each of its calls carries one checkout. The payment calls are those of the payments comparison (<see cref="PaymentsPgBench"/>), for the
 /// checkout's payment id. Only the PSP and the C# around the calls are missing.
 /// </summary>
 internal static class CheckoutPgBench
@@ -30,11 +30,12 @@ internal static class CheckoutPgBench
             + $"ARRAY[{id}], ARRAY['{Fingerprint}'::uuid], ARRAY[now() + interval '10 minutes'], '{{1}}', ARRAY[{sku}], '{{{CheckoutBenchDatabase.Location}}}', '{{1}}', true, "
             + $"ARRAY[{id}], 'checkout-place', ARRAY['{Fingerprint}'::uuid], ARRAY[gen_random_uuid()], 'ordering.order.placed', ARRAY[{Placed(id, sku)}], 2::smallint, "
             + $"ARRAY['b-' || {id}], '{{EUR}}', '{{0}}', '{{0}}', '{{1}}', ARRAY[{sku}], '{{seller-1}}', '{{1}}', '{{2500}}', '{{1}}', '{{seller-1}}', '{{0}}', true);";
-        var confirm = $"SELECT * FROM {s}.checkout_step(now(), {id}, 2, 2::smallint, true, now() + interval '60 seconds', {Saga(id, sku, 2, 2)}, {id}, 1::smallint, true, true, "
-            + $"{id}, 2, 'checkout-paid', '{Fingerprint}'::uuid, gen_random_uuid(), 'ordering.order.paid', {Paid(id)}, 3::smallint, 0, NULL, {id}, "
-            + "'{seller-1}', '{0}', '{NULL}', '{NULL}', '{NULL}', true);";
-        var complete = $"SELECT * FROM {s}.checkout_step(now(), {id}, 3, 4::smallint, false, now() + interval '60 seconds', {Saga(id, sku, 3, 4)}, NULL, NULL, false, true, "
-            + "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{}', '{}', '{}', '{}', '{}', true);";
+        var confirm = $"SELECT * FROM {s}.checkout_step_many(ARRAY[now()], ARRAY[{id}], '{{2}}', '{{2}}', '{{t}}', ARRAY[now() + interval '60 seconds'], ARRAY[{Saga(id, sku, 2, 2)}], "
+            + $"ARRAY[{id}], '{{1}}', '{{t}}', true, ARRAY[{id}], '{{2}}', '{{checkout-paid}}', ARRAY['{Fingerprint}'::uuid], ARRAY[gen_random_uuid()], '{{ordering.order.paid}}', "
+            + $"ARRAY[{Paid(id)}], '{{3}}', '{{0}}', '{{NULL}}', ARRAY[{id}], '{{1}}', '{{seller-1}}', '{{0}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', true);";
+        var complete = $"SELECT * FROM {s}.checkout_step_many(ARRAY[now()], ARRAY[{id}], '{{3}}', '{{4}}', '{{f}}', ARRAY[now() + interval '60 seconds'], ARRAY[{Saga(id, sku, 3, 4)}], "
+            + "'{NULL}', '{NULL}', '{f}', true, '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', "
+            + "'{0}', '{}', '{}', '{}', '{}', '{}', true);";
         return $"\\set n :n + 1\n{pick}{begin}\n{authorize}\n{confirm}\n{capture}\n{complete}\n";
     }
 
