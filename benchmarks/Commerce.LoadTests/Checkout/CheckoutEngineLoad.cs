@@ -33,7 +33,7 @@ internal static class CheckoutEngineLoad
         services.AddCommerceOrdering().UsePostgreSql(_ => dataSource, o => (o.Schema, o.MigrateOnStart) = (options.Schema, false));
         services.AddCommercePayments()
             .AddSimulatedProvider(options: new SimulatedPaymentProviderOptions { Latency = TimeSpan.FromMilliseconds(pspLatencyMs) })
-            .UsePostgreSql(_ => dataSource, o => (o.Schema, o.MigrateOnStart) = (options.Schema, false));
+            .UsePostgreSql(_ => dataSource, o => (o.Schema, o.MigrateOnStart, o.MaxConcurrentBatches) = (options.Schema, false, options.ConcurrentBatches));
         services.AddCommerceCheckout(o =>
             {
                 o.BuyerPermitsPerSecond = null;
