@@ -18,11 +18,12 @@ internal sealed class CheckoutLoadOptions
           --warmup <s>                 unmeasured seconds before each run (default 3)
           --clients 64[,..]            concurrent callers (engine) and connections (pgbench) (default 64)
           --max-auto-prepare <n>       engine: Npgsql Max Auto Prepare (default 32; 0 leaves the connection string's)
-          --concurrent-batches <n>     engine: PostgreSqlCheckoutOptions.MaxConcurrentBatches (default 2)
+          --concurrent-batches <n>     engine: MaxConcurrentBatches of the checkout and payment stores (default 2)
           --skus <n>                   SKUs in the uniform scenario (default 100000)
           --schema <name>              schema to (re)create; it is dropped first (default bench_checkout)
           --pgbench <path>|off         pgbench executable, or off (default: $PG_BIN/pgbench, else pgbench on PATH)
           --pgbench-threads <n>        pgbench -j (default 2)
+          --pgbench-batch <k>          pgbench: k checkouts per call, as the stores coalesce them (default 1)
           --engine on|off              run the engine (default on)
           --print-script uniform|hot   print the pgbench script and exit
           --output <file>              also write the result table (markdown) there
@@ -51,6 +52,8 @@ internal sealed class CheckoutLoadOptions
     public string? PgBench { get; private set; } = DefaultPgBench();
 
     public int PgBenchThreads { get; private set; } = 2;
+
+    public int PgBenchBatch { get; private set; } = 1;
 
     public bool Engine { get; private set; } = true;
 
@@ -89,6 +92,7 @@ internal sealed class CheckoutLoadOptions
                 case "--schema": options.Schema = value; break;
                 case "--pgbench": options.PgBench = value == "off" ? null : value; break;
                 case "--pgbench-threads": options.PgBenchThreads = Positive(value); break;
+                case "--pgbench-batch": options.PgBenchBatch = Positive(value); break;
                 case "--engine": options.Engine = value != "off"; break;
                 case "--print-script": options.PrintScript = value; break;
                 case "--output": options.Output = value; break;

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Commerce.LoadTests.Payments;
 
 namespace Commerce.LoadTests.Checkout;
@@ -5,10 +7,10 @@ namespace Commerce.LoadTests.Checkout;
 /// <summary>
 /// The raw limit of a checkout on PostgreSQL: pgbench making, per checkout, the same eleven database calls that
 /// <c>CheckoutService</c> makes through the PostgreSQL stores, with the same functions and row contents, each call its
-/// own durable transaction: <c>checkout_begin</c> (key, reservation, order placed; one checkout per call, where the
-/// engine coalesces concurrent begins), the authorization's four payment calls, <c>checkout_step</c> (commit the
-/// reservation, mark the order paid, saga at paid), the capture's four payment calls, and <c>checkout_step</c> (saga
-/// completed). The payment calls are those of the payments comparison (<see cref="PaymentsPgBench"/>), for the
+/// own durable transaction: <c>checkout_begin</c> (key, reservation, order placed), the authorization's four payment
+/// calls, <c>checkout_step_many</c> (commit the reservation, mark the order paid, saga at paid), the capture's four
+/// payment calls, and <c>checkout_step_many</c> (saga completed). The stores coalesce concurrent calls of one kind
+/// into one call over arrays (one commit per batch); pgbench cannot, so each of its calls carries one checkout. The payment calls are those of the payments comparison (<see cref="PaymentsPgBench"/>), for the
 /// checkout's payment id. Only the PSP and the C# around the calls are missing.
 /// </summary>
 internal static class CheckoutPgBench
@@ -30,12 +32,92 @@ internal static class CheckoutPgBench
             + $"ARRAY[{id}], ARRAY['{Fingerprint}'::uuid], ARRAY[now() + interval '10 minutes'], '{{1}}', ARRAY[{sku}], '{{{CheckoutBenchDatabase.Location}}}', '{{1}}', true, "
             + $"ARRAY[{id}], 'checkout-place', ARRAY['{Fingerprint}'::uuid], ARRAY[gen_random_uuid()], 'ordering.order.placed', ARRAY[{Placed(id, sku)}], 2::smallint, "
             + $"ARRAY['b-' || {id}], '{{EUR}}', '{{0}}', '{{0}}', '{{1}}', ARRAY[{sku}], '{{seller-1}}', '{{1}}', '{{2500}}', '{{1}}', '{{seller-1}}', '{{0}}', true);";
-        var confirm = $"SELECT * FROM {s}.checkout_step(now(), {id}, 2, 2::smallint, true, now() + interval '60 seconds', {Saga(id, sku, 2, 2)}, {id}, 1::smallint, true, true, "
-            + $"{id}, 2, 'checkout-paid', '{Fingerprint}'::uuid, gen_random_uuid(), 'ordering.order.paid', {Paid(id)}, 3::smallint, 0, NULL, {id}, "
-            + "'{seller-1}', '{0}', '{NULL}', '{NULL}', '{NULL}', true);";
-        var complete = $"SELECT * FROM {s}.checkout_step(now(), {id}, 3, 4::smallint, false, now() + interval '60 seconds', {Saga(id, sku, 3, 4)}, NULL, NULL, false, true, "
-            + "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{}', '{}', '{}', '{}', '{}', true);";
-        return $"\\set n :n + 1\n{pick}{begin}\n{authorize}\n{confirm}\n{capture}\n{complete}\n";
+        var confirm = $"SELECT * FROM {s}.checkout_step_many(ARRAY[now()], ARRAY[{id}], '{{2}}', '{{2}}', '{{t}}', ARRAY[now() + interval '60 seconds'], ARRAY[{Saga(id, sku, 2, 2)}], "
+            + $"ARRAY[{id}], '{{1}}', '{{t}}', true, ARRAY[{id}], '{{2}}', '{{checkout-paid}}', ARRAY['{Fingerprint}'::uuid], ARRAY[gen_random_uuid()], '{{ordering.order.paid}}', "
+            + $"ARRAY[{Paid(id)}], '{{3}}', '{{0}}', '{{NULL}}', ARRAY[{id}], '{{1}}', '{{seller-1}}', '{{0}}', '{{NULL}}', '{{NULL}}', '{{NULL}}', true);";
+        var complete = $"SELECT * FROM {s}.checkout_step_many(ARRAY[now()], ARRAY[{id}], '{{3}}', '{{4}}', '{{f}}', ARRAY[now() + interval '60 seconds'], ARRAY[{Saga(id, sku, 3, 4)}], "
+            + "'{NULL}', '{NULL}', '{f}', true, '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', "
+            + "'{0}', '{}', '{}', '{}', '{}', '{}', true);";
+        var statements = string.Join('\n', begin, authorize, confirm, capture, complete);
+        if (options.PgBenchBatch > 1)
+        {
+            statements = string.Join('\n', statements.Split('\n').Select(line => Batched(line, options.PgBenchBatch, options.Skus)));
+        }
+
+        return $"\\set n :n + 1\n{pick}{statements}\n";
+    }
+
+    /// <summary>
+    /// The same statement for <paramref name="k"/> checkouts at once, as the stores coalesce them: every per-checkout
+    /// array argument (<c>ARRAY[...]</c>) becomes k elements, checkout g's ids suffixed with g (and, uniform, its SKU
+    /// moved by g); every array literal is repeated k times, so counts and child arrays line up; scalars stay.
+    /// </summary>
+    private static string Batched(string statement, int k, int skus)
+    {
+        var result = new StringBuilder(statement.Length * 2);
+        for (var i = 0; i < statement.Length;)
+        {
+            if (string.CompareOrdinal(statement, i, "ARRAY[", 0, 6) == 0)
+            {
+                var close = Close(statement, i + 5);
+                var inner = statement[(i + 6)..close]
+                    .Replace(":n::text)", ":n::text || '-' || g)", StringComparison.Ordinal)
+                    .Replace(":sku::text", $"((:sku + g * 7919) % {skus} + 1)::text", StringComparison.Ordinal);
+                result.Append(CultureInfo.InvariantCulture,
+                    $"ARRAY(SELECT x.u FROM generate_series(1, {k}) AS g CROSS JOIN LATERAL unnest(ARRAY[{inner}]) WITH ORDINALITY AS x(u, o) ORDER BY g, x.o)");
+                i = close + 1;
+            }
+            else if (statement[i] == '\'')
+            {
+                var end = EndOfLiteral(statement, i);
+                var literal = statement[i..(end + 1)];
+                var content = literal.Length > 4 && literal[1] == '{' && literal[^2] == '}' ? literal[2..^2] : null;
+                result.Append(content is { Length: > 0 } && content.IndexOfAny(['\'', '"', '{', '}']) < 0
+                    ? "'{" + string.Join(',', Enumerable.Repeat(content, k)) + "}'"
+                    : literal);
+                i = end + 1;
+            }
+            else
+            {
+                result.Append(statement[i++]);
+            }
+        }
+
+        return result.ToString();
+    }
+
+    /// <summary>The index of the bracket closing the one at <paramref name="open"/>, skipping string literals.</summary>
+    private static int Close(string s, int open)
+    {
+        var depth = 0;
+        for (var i = open; i < s.Length; i++)
+        {
+            switch (s[i])
+            {
+                case '\'':
+                    i = EndOfLiteral(s, i);
+                    break;
+                case '[':
+                    depth++;
+                    break;
+                case ']' when --depth == 0:
+                    return i;
+            }
+        }
+
+        throw new FormatException("Unbalanced brackets in the pgbench script.");
+    }
+
+    /// <summary>The index of the quote ending the literal that starts at <paramref name="start"/> ('' is an escaped quote).</summary>
+    private static int EndOfLiteral(string s, int start)
+    {
+        var i = s.IndexOf('\'', start + 1);
+        while (i + 1 < s.Length && s[i + 1] == '\'')
+        {
+            i = s.IndexOf('\'', i + 2);
+        }
+
+        return i;
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using Commerce.Checkout.Storage;
 using Commerce.Inventory;
 using Commerce.Inventory.Storage;
 using Commerce.Ordering;
+using Commerce.PostgreSql.Batching;
 using Commerce.PostgreSql.Inventory;
 using Commerce.PostgreSql.Schema;
 using Npgsql;
@@ -37,6 +38,7 @@ public sealed partial class PostgreSqlCheckoutSagaStore : ICheckoutSagaStore, IA
     private readonly TimeProvider _timeProvider;
     private readonly Sql _sql;
     private readonly ReservationBatcher _batcher;
+    private readonly CallBatcher<StepCall> _steps;
 
     /// <summary>Creates the store. Call <see cref="MigrateAsync"/> once (or let the DI registration do it) before use.</summary>
     /// <param name="dataSource">The database holding the inventory and ordering tables.</param>
@@ -57,6 +59,7 @@ public sealed partial class PostgreSqlCheckoutSagaStore : ICheckoutSagaStore, IA
         _timeProvider = timeProvider ?? TimeProvider.System;
         _sql = new Sql(_options.Schema);
         _batcher = new ReservationBatcher(ExecuteBeginBatchAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
+        _steps = new CallBatcher<StepCall>(ExecuteStepsAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
     }
 
     /// <summary>Creates the inventory, ordering and checkout tables and functions if they are missing, or brings them up to date.</summary>
@@ -111,7 +114,11 @@ public sealed partial class PostgreSqlCheckoutSagaStore : ICheckoutSagaStore, IA
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _batcher.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _batcher.DisposeAsync().ConfigureAwait(false);
+        await _steps.DisposeAsync().ConfigureAwait(false);
+    }
 
     private async ValueTask<CheckoutSaga?> ReadOneAsync(string sql, string key, CancellationToken cancellationToken)
     {
@@ -161,6 +168,9 @@ public sealed partial class PostgreSqlCheckoutSagaStore : ICheckoutSagaStore, IA
         public string Step { get; } = SchemaMigrator.Render(
             "SELECT * FROM {schema}.checkout_step($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, " +
             "$19, $20, $21, $22, $23, $24, $25, $26, $27, $28)", schema);
+
+        public string StepMany { get; } = SchemaMigrator.Render(
+            "SELECT * FROM {schema}.checkout_step_many(" + string.Join(", ", Enumerable.Range(1, 29).Select(static i => "$" + i)) + ")", schema);
 
         public string GetById { get; } = SchemaMigrator.Render("SELECT state::text FROM {schema}.checkout_sagas WHERE checkout_id = $1", schema);
 

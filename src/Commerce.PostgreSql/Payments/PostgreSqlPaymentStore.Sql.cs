@@ -25,8 +25,8 @@ public sealed partial class PostgreSqlPaymentStore
             result_attempt_number, result_failure_code, result_failure_message, created_at
             """;
 
-        public string ClaimKey { get; } = SchemaMigrator.Render(
-            "SELECT * FROM {schema}.payment_claim_key($1, $2, $3, $4, $5, $6, $7, $8, $9)", schema);
+        public string ClaimKeys { get; } = SchemaMigrator.Render(
+            "SELECT * FROM {schema}.payment_claim_keys($1, $2, $3, $4, $5, $6, $7, $8, $9)", schema);
 
         public string ForgetKey { get; } = SchemaMigrator.Render(
             "DELETE FROM {schema}.payment_keys WHERE key = $1 AND state = 0", schema);
@@ -50,13 +50,13 @@ public sealed partial class PostgreSqlPaymentStore
         public string GetKey { get; } = SchemaMigrator.Render(
             $"SELECT {KeyColumns} FROM {{schema}}.payment_keys WHERE key = $1", schema);
 
-        // One statement, so the payment and its attempts come from one snapshot.
-        public string GetPayment { get; } = SchemaMigrator.Render($$"""
+        // One statement, so every payment and its attempts come from one snapshot.
+        public string GetPayments { get; } = SchemaMigrator.Render($$"""
             SELECT {{PaymentColumns}}
               FROM {schema}.payments p
               LEFT JOIN {schema}.payment_attempts a ON a.payment_id = p.id
-             WHERE p.id = $1
-             ORDER BY a.number
+             WHERE p.id = ANY ($1)
+             ORDER BY p.id, a.number
             """, schema);
 
         public string FindUnsettled { get; } = SchemaMigrator.Render($$"""
@@ -82,6 +82,9 @@ public sealed partial class PostgreSqlPaymentStore
 
         public string Write { get; } = SchemaMigrator.Render(
             "SELECT {schema}.payment_write(" + string.Join(", ", Enumerable.Range(1, 61).Select(static i => "$" + i)) + ")", schema);
+
+        public string WriteMany { get; } = SchemaMigrator.Render(
+            "SELECT {schema}.payment_write_many(" + string.Join(", ", Enumerable.Range(1, 60).Select(static i => "$" + i)) + ")", schema);
 
         public string RecordWebhook { get; } = SchemaMigrator.Render("""
             INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)

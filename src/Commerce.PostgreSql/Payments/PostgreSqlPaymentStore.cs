@@ -4,6 +4,7 @@ using Commerce.Payments;
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.Ledger;
 using Commerce.Payments.Storage;
+using Commerce.PostgreSql.Batching;
 using Commerce.PostgreSql.Schema;
 using Npgsql;
 using NpgsqlTypes;
@@ -17,12 +18,15 @@ namespace Commerce.PostgreSql.Payments;
 /// and webhook receipt in one transaction. CHECK constraints hold refunded ≤ captured ≤ authorized ≤ amount and
 /// balanced journal entries, whoever writes.
 /// </summary>
-public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotencyKeyStore
+public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotencyKeyStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgreSqlPaymentsOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly Sql _sql;
+    private readonly CallBatcher<WriteCall> _writes;
+    private readonly CallBatcher<ClaimCall> _claims;
+    private readonly CallBatcher<ReadCall> _reads;
 
     /// <summary>Creates the store. Call <see cref="MigrateAsync"/> once (or let the DI registration do it) before use.</summary>
     /// <param name="dataSource">The database.</param>
@@ -36,34 +40,93 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
         _timeProvider = timeProvider ?? TimeProvider.System;
         _sql = new Sql(_options.Schema);
         Outbox = new PostgreSqlOutbox(dataSource, _options.Schema, "payment_outbox", _timeProvider);
+        _writes = new CallBatcher<WriteCall>(ExecuteWritesAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
+        _claims = new CallBatcher<ClaimCall>(ExecuteClaimsAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
+        _reads = new CallBatcher<ReadCall>(ExecuteReadsAsync, _options.MaxBatchSize, _options.MaxConcurrentBatches);
     }
 
     /// <inheritdoc />
     public IOutboxStore Outbox { get; }
+
+    /// <summary>Stops coalescing claims, reads and writes; the ones queued still run.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _claims.DisposeAsync().ConfigureAwait(false);
+        await _reads.DisposeAsync().ConfigureAwait(false);
+        await _writes.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Creates the schema, tables and functions if they are missing, or brings them up to date.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>
         SchemaMigrator.MigrateAsync(_dataSource, SchemaMigrator.LoadScript("payments"), _options.Schema, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>Concurrent claims of different keys are coalesced into one call to <c>payment_claim_keys</c> and one commit.</remarks>
     public async ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidate);
-        await using var command = _dataSource.CreateCommand(_sql.ClaimKey);
-        var p = command.Parameters;
-        p.Add(Time(now));
-        p.Add(Text(candidate.Key));
-        p.Add(Small((short)candidate.Operation));
-        p.Add(Text(FingerprintText(candidate.Fingerprint)));
-        p.Add(Text(candidate.PaymentId.Value));
-        p.Add(Small((short)candidate.State));
-        p.Add(Time(candidate.LeaseExpiresAt));
-        p.Add(NullableInt(candidate.AttemptNumber));
-        p.Add(Time(candidate.CreatedAt));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var status = (IdempotencyClaimStatus)reader.GetInt16(0);
-        return new IdempotencyClaim(status, ReadKey(reader, 1, candidate.Key));
+        var call = new ClaimCall(candidate, now);
+        await _claims.EnqueueAsync(call, cancellationToken).ConfigureAwait(false);
+        return call.Claim;
+    }
+
+    /// <summary>Runs one coalesced batch of claims. Claims answer with statuses, so the call fails only as a whole (the connection).</summary>
+    private async Task ExecuteClaimsAsync(List<ClaimCall> batch)
+    {
+        var n = batch.Count;
+        var keys = new string[n];
+        var operations = new short[n];
+        var fingerprints = new string[n];
+        var paymentIds = new string[n];
+        var states = new short[n];
+        var leases = new DateTime[n];
+        var attempts = new int?[n];
+        var created = new DateTime[n];
+        var nows = new DateTime[n];
+        for (var i = 0; i < n; i++)
+        {
+            var candidate = batch[i].Candidate;
+            (keys[i], operations[i], fingerprints[i], paymentIds[i]) = (candidate.Key, (short)candidate.Operation, FingerprintText(candidate.Fingerprint), candidate.PaymentId.Value);
+            (states[i], leases[i], attempts[i], created[i]) = ((short)candidate.State, candidate.LeaseExpiresAt.UtcDateTime, candidate.AttemptNumber, candidate.CreatedAt.UtcDateTime);
+            nows[i] = batch[i].Now.UtcDateTime;
+        }
+
+        await using (var command = _dataSource.CreateCommand(_sql.ClaimKeys))
+        {
+            var p = command.Parameters;
+            p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = nows, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+            p.Add(new NpgsqlParameter<short[]> { TypedValue = operations });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = fingerprints });
+            p.Add(new NpgsqlParameter<string[]> { TypedValue = paymentIds });
+            p.Add(new NpgsqlParameter<short[]> { TypedValue = states });
+            p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = leases, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            p.Add(new NpgsqlParameter<int?[]> { TypedValue = attempts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+            p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = created, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                var call = batch[reader.GetInt32(0) - 1];
+                call.Claim = new IdempotencyClaim((IdempotencyClaimStatus)reader.GetInt16(1), ReadKey(reader, 2, call.Candidate.Key));
+            }
+        }
+
+        // Handed out only after the reader is closed, so continuations never wait on this connection.
+        foreach (var call in batch)
+        {
+            call.Completion.TrySetResult();
+        }
+    }
+
+    /// <summary>A claim waiting for its batch; its key is its row.</summary>
+    private sealed class ClaimCall(IdempotencyRecord candidate, DateTimeOffset now) : BatchedCall(["k:" + candidate.Key])
+    {
+        public IdempotencyRecord Candidate { get; } = candidate;
+
+        public DateTimeOffset Now { get; } = now;
+
+        /// <summary>Set before the completion is.</summary>
+        public IdempotencyClaim Claim { get; set; }
     }
 
     /// <inheritdoc />
@@ -95,13 +158,53 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     }
 
     /// <inheritdoc />
+    /// <remarks>Concurrent reads are coalesced into one statement (one snapshot for all of them).</remarks>
     public async ValueTask<Payment?> GetAsync(PaymentId paymentId, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(_sql.GetPayment);
-        command.Parameters.Add(Text(paymentId.Value));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var payments = await ReadPaymentsAsync(reader, cancellationToken).ConfigureAwait(false);
-        return payments.Count == 0 ? null : payments[0];
+        var call = new ReadCall(paymentId);
+        await _reads.EnqueueAsync(call, cancellationToken).ConfigureAwait(false);
+        return call.Payment;
+    }
+
+    /// <summary>Runs one coalesced batch of reads as one statement.</summary>
+    private async Task ExecuteReadsAsync(List<ReadCall> batch)
+    {
+        var ids = new string[batch.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = batch[i].PaymentId.Value;
+        }
+
+        List<Payment> payments;
+        await using (var command = _dataSource.CreateCommand(_sql.GetPayments))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            payments = await ReadPaymentsAsync(reader, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        foreach (var call in batch)
+        {
+            foreach (var payment in payments)
+            {
+                if (payment.Id == call.PaymentId)
+                {
+                    call.Payment = payment;
+                    break;
+                }
+            }
+
+            call.Completion.TrySetResult();
+        }
+    }
+
+    /// <summary>A read waiting for its batch. Reads hold no rows: any number of them may share a batch.</summary>
+    private sealed class ReadCall(PaymentId paymentId) : BatchedCall([])
+    {
+        public PaymentId PaymentId { get; } = paymentId;
+
+        /// <summary>Set before the completion is; null when there is no such payment.</summary>
+        public Payment? Payment { get; set; }
     }
 
     /// <inheritdoc />

@@ -17,6 +17,20 @@ public sealed class PostgreSqlPaymentsOptions
     /// </summary>
     public TimeSpan WebhookRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// The most payment writes coalesced into one database call and one commit (group commit). Writes that arrive while
+    /// a call is in flight wait for the next one; at low load a write goes alone. Default 256.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// How many write batches may be in flight at once, each on its own connection. About the database's core count;
+    /// batches in flight never share a payment or a key. Default 4.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int MaxConcurrentBatches { get; set; } = 4;
+
     /// <summary>Whether the DI registration applies the schema at start-up. Default true.</summary>
     public bool MigrateOnStart { get; set; } = true;
 }

@@ -199,6 +199,70 @@ BEGIN
 END
 $fn$;
 
+-- Claims a batch of distinct keys in one call and one transaction, each as payment_claim_key would: one insert for
+-- all, one take-over for those that exist, one read for the rest; p_nows[i] is key i's clock. Returns one row per key
+-- (o_req its position).
+CREATE OR REPLACE FUNCTION {schema}.payment_claim_keys(
+    p_nows timestamptz[], p_keys text[], p_operations smallint[], p_fingerprints text[], p_payment_ids text[], p_states smallint[],
+    p_lease_expires_at timestamptz[], p_attempt_numbers int[], p_created_at timestamptz[])
+RETURNS TABLE (o_req int, o_status smallint, o_operation smallint, o_fingerprint text, o_payment_id text, o_state smallint,
+               o_lease_expires_at timestamptz, o_attempt_number int, o_result_outcome smallint, o_result_status smallint,
+               o_result_attempt_number int, o_result_failure_code text, o_result_failure_message text, o_created_at timestamptz)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    n int := cardinality(p_keys);
+    outcome smallint[] := array_fill(NULL::smallint, ARRAY[n]);
+    seen {schema}.payment_keys[] := array_fill(NULL::{schema}.payment_keys, ARRAY[n]);
+    todo int[];
+    rec record;
+BEGIN
+    LOOP
+        todo := ARRAY(SELECT i FROM generate_series(1, n) AS i WHERE outcome[i] IS NULL);
+        EXIT WHEN cardinality(todo) = 0;
+
+        -- In key order, so two calls racing on several keys wait for each other in one order.
+        FOR rec IN WITH ins AS (
+                       INSERT INTO {schema}.payment_keys AS k (key, operation, fingerprint, payment_id, state, lease_expires_at, attempt_number, created_at)
+                       SELECT p_keys[t.i], p_operations[t.i], p_fingerprints[t.i], p_payment_ids[t.i], p_states[t.i], p_lease_expires_at[t.i],
+                              p_attempt_numbers[t.i], p_created_at[t.i]
+                         FROM unnest(todo) AS t(i)
+                        ORDER BY p_keys[t.i]
+                       ON CONFLICT (key) DO NOTHING
+                       RETURNING k)
+                   SELECT t.i, ins.k FROM ins JOIN unnest(todo) AS t(i) ON p_keys[t.i] = (ins.k).key
+        LOOP
+            outcome[rec.i] := 0;
+            seen[rec.i] := rec.k;
+        END LOOP;
+
+        -- Take over an open key or an expired lease; the row lock and READ COMMITTED's recheck let one claimer win.
+        FOR rec IN UPDATE {schema}.payment_keys k
+                      SET state = 0, lease_expires_at = p_lease_expires_at[t.i]
+                     FROM unnest(todo) AS t(i)
+                    WHERE outcome[t.i] IS NULL AND k.key = p_keys[t.i] AND k.fingerprint = p_fingerprints[t.i]
+                      AND (k.state = 1 OR (k.state = 0 AND k.lease_expires_at <= p_nows[t.i]))
+                   RETURNING t.i, k
+        LOOP
+            outcome[rec.i] := 1;
+            seen[rec.i] := rec.k;
+        END LOOP;
+
+        FOR rec IN SELECT t.i, k FROM unnest(todo) AS t(i) JOIN {schema}.payment_keys k ON k.key = p_keys[t.i] WHERE outcome[t.i] IS NULL
+        LOOP
+            outcome[rec.i] := CASE WHEN (rec.k).fingerprint <> p_fingerprints[rec.i] THEN 4 WHEN (rec.k).state = 2 THEN 2 ELSE 3 END;
+            seen[rec.i] := rec.k;
+        END LOOP;
+        -- A key forgotten or reaped between the statements is claimed afresh on the next round.
+    END LOOP;
+
+    RETURN QUERY
+    SELECT i, outcome[i], (seen[i]).operation, (seen[i]).fingerprint, (seen[i]).payment_id, (seen[i]).state,
+           (seen[i]).lease_expires_at, (seen[i]).attempt_number, (seen[i]).result_outcome, (seen[i]).result_status,
+           (seen[i]).result_attempt_number, (seen[i]).result_failure_code, (seen[i]).result_failure_message, (seen[i]).created_at
+      FROM generate_series(1, n) AS i;
+END
+$fn$;
+
 -- Writes one change of a payment atomically: the payment (inserted when p_expected_version is 0, else updated only if
 -- its version is still p_expected_version), its attempts, PSP references, journal entries, outbox events, the caller
 -- key's record and the webhook receipt. Returns 0 written, 1 version conflict, 2 duplicate webhook; on 1 and 2
@@ -335,6 +399,166 @@ BEGIN
     END IF;
 
     RETURN 0;
+END
+$fn$;
+
+-- Writes a batch of payment changes of distinct payments in one call and one transaction (group commit), each as
+-- payment_write would, set-based: one statement per table for the whole batch. Payment i owns splits
+-- first_s[i] .. first_s[i] + p_split_counts[i] - 1 of the p_split_* arrays, and likewise its attempts (a_counts, a_*),
+-- journal entries (j_counts, j_*; entry e owns lines first_l[e] .. of the l_* arrays), outbox events (e_counts,
+-- e_*) and its key record (k_*[i], k_keys[i] null for none). Webhook receipts go through payment_write. Payment ids
+-- and keys must be distinct within a call. Returns each change's status: 0 written, 1 version conflict (nothing of it
+-- written). A change the schema refuses (a CHECK, a journal entry booked twice) raises and undoes the whole call:
+-- the caller then writes the changes one by one.
+CREATE OR REPLACE FUNCTION {schema}.payment_write_many(
+    p_expected_versions bigint[], p_ids text[], p_versions bigint[], p_statuses smallint[], p_amounts bigint[], p_currencies text[],
+    p_payment_methods text[], p_order_ids text[], p_split_counts int[], p_split_sellers text[], p_split_amounts bigint[], p_split_bps int[],
+    p_authorized bigint[], p_captured bigint[], p_refunded bigint[], p_capture_closed boolean[],
+    p_created_at timestamptz[], p_updated_at timestamptz[],
+    a_counts int[], a_number int[], a_operation smallint[], a_provider text[], a_amount_minor bigint[], a_is_final boolean[],
+    a_psp_key text[], a_status smallint[], a_psp_reference text[], a_failure_code text[], a_failure_message text[],
+    a_resolve_tries int[], a_created_at timestamptz[], a_updated_at timestamptz[], a_request_key text[],
+    j_counts int[], j_attempts int[], j_kinds text[], j_booked_at timestamptz[], j_line_counts int[],
+    l_accounts text[], l_debits bigint[], l_credits bigint[],
+    e_counts int[], e_ids uuid[], e_types text[], e_streams text[], e_occurred_at timestamptz[], e_payloads text[],
+    k_keys text[], k_operations smallint[], k_fingerprints text[], k_payment_ids text[], k_states smallint[],
+    k_lease_expires_at timestamptz[], k_attempt_numbers int[], k_result_outcomes smallint[], k_result_statuses smallint[],
+    k_result_attempt_numbers int[], k_result_failure_codes text[], k_result_failure_messages text[], k_created_at timestamptz[])
+RETURNS smallint[]
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    n int := cardinality(p_ids);
+    outcome smallint[] := array_fill(1::smallint, ARRAY[n]);
+    first_s int[] := array_fill(0, ARRAY[n]);
+    first_a int[] := array_fill(0, ARRAY[n]);
+    first_j int[] := array_fill(0, ARRAY[n]);
+    first_e int[] := array_fill(0, ARRAY[n]);
+    first_l int[] := array_fill(0, ARRAY[cardinality(j_attempts)]);
+    pos_s int := 1;
+    pos_a int := 1;
+    pos_j int := 1;
+    pos_e int := 1;
+    pos_l int := 1;
+    written int[];
+    w int;
+BEGIN
+    FOR i IN 1 .. n LOOP
+        first_s[i] := pos_s;
+        pos_s := pos_s + p_split_counts[i];
+        first_a[i] := pos_a;
+        pos_a := pos_a + a_counts[i];
+        first_j[i] := pos_j;
+        pos_j := pos_j + j_counts[i];
+        first_e[i] := pos_e;
+        pos_e := pos_e + e_counts[i];
+    END LOOP;
+    FOR e IN 1 .. cardinality(j_attempts) LOOP
+        first_l[e] := pos_l;
+        pos_l := pos_l + j_line_counts[e];
+    END LOOP;
+
+    -- New payments are inserted, the others updated only at their expected version; the ones written go on.
+    WITH ins AS (
+        INSERT INTO {schema}.payments (id, version, status, amount_minor, currency, payment_method, order_id,
+                                       split_sellers, split_amounts, split_bps, authorized_minor, captured_minor,
+                                       refunded_minor, capture_closed, unsettled, created_at, updated_at)
+        SELECT p_ids[i], p_versions[i], p_statuses[i], p_amounts[i], p_currencies[i], p_payment_methods[i], p_order_ids[i],
+               p_split_sellers[first_s[i] : first_s[i] + p_split_counts[i] - 1],
+               p_split_amounts[first_s[i] : first_s[i] + p_split_counts[i] - 1],
+               p_split_bps[first_s[i] : first_s[i] + p_split_counts[i] - 1],
+               p_authorized[i], p_captured[i], p_refunded[i], p_capture_closed[i],
+               coalesce(0 = ANY (a_status[first_a[i] : first_a[i] + a_counts[i] - 1])
+                        OR 4 = ANY (a_status[first_a[i] : first_a[i] + a_counts[i] - 1]), false),
+               p_created_at[i], p_updated_at[i]
+          FROM generate_series(1, n) AS i
+         WHERE p_expected_versions[i] = 0
+         ORDER BY p_ids[i]
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id),
+    upd AS (
+        UPDATE {schema}.payments p
+           SET version = p_versions[u.i], status = p_statuses[u.i], amount_minor = p_amounts[u.i], currency = p_currencies[u.i],
+               payment_method = p_payment_methods[u.i], order_id = p_order_ids[u.i],
+               split_sellers = p_split_sellers[first_s[u.i] : first_s[u.i] + p_split_counts[u.i] - 1],
+               split_amounts = p_split_amounts[first_s[u.i] : first_s[u.i] + p_split_counts[u.i] - 1],
+               split_bps = p_split_bps[first_s[u.i] : first_s[u.i] + p_split_counts[u.i] - 1],
+               authorized_minor = p_authorized[u.i], captured_minor = p_captured[u.i], refunded_minor = p_refunded[u.i],
+               capture_closed = p_capture_closed[u.i],
+               unsettled = coalesce(0 = ANY (a_status[first_a[u.i] : first_a[u.i] + a_counts[u.i] - 1])
+                                    OR 4 = ANY (a_status[first_a[u.i] : first_a[u.i] + a_counts[u.i] - 1]), false),
+               created_at = p_created_at[u.i], updated_at = p_updated_at[u.i]
+          FROM unnest(p_ids, p_expected_versions) WITH ORDINALITY AS u(id, expected, i)
+         WHERE u.expected > 0 AND p.id = u.id AND p.version = u.expected
+        RETURNING p.id)
+    SELECT coalesce(array_agg(i ORDER BY i), '{}') INTO written
+      FROM generate_series(1, n) AS i
+     WHERE p_ids[i] IN (SELECT id FROM ins UNION ALL SELECT id FROM upd);
+
+    IF cardinality(written) = 0 THEN
+        RETURN outcome;
+    END IF;
+    FOREACH w IN ARRAY written LOOP
+        outcome[w] := 0;
+    END LOOP;
+
+    -- Every attempt is sent (a payment has a handful); rows that did not change are left as they are.
+    INSERT INTO {schema}.payment_attempts AS t (payment_id, number, operation, provider, amount_minor, is_final, psp_key, status,
+                                                psp_reference, failure_code, failure_message, resolve_tries, created_at, updated_at,
+                                                request_key)
+    SELECT p_ids[x.w], a_number[j], a_operation[j], a_provider[j], a_amount_minor[j], a_is_final[j], a_psp_key[j], a_status[j],
+           a_psp_reference[j], a_failure_code[j], a_failure_message[j], a_resolve_tries[j], a_created_at[j], a_updated_at[j],
+           a_request_key[j]
+      FROM unnest(written) AS x(w), generate_series(first_a[x.w], first_a[x.w] + a_counts[x.w] - 1) AS j
+    ON CONFLICT (payment_id, number) DO UPDATE
+       SET operation = excluded.operation, provider = excluded.provider, amount_minor = excluded.amount_minor,
+           is_final = excluded.is_final, psp_key = excluded.psp_key, status = excluded.status,
+           psp_reference = excluded.psp_reference, failure_code = excluded.failure_code,
+           failure_message = excluded.failure_message, resolve_tries = excluded.resolve_tries,
+           created_at = excluded.created_at, updated_at = excluded.updated_at, request_key = excluded.request_key
+     WHERE (t.*) IS DISTINCT FROM (excluded.*);
+
+    INSERT INTO {schema}.payment_psp_references (provider, psp_reference, payment_id)
+    SELECT a_provider[j], a_psp_reference[j], p_ids[x.w]
+      FROM unnest(written) WITH ORDINALITY AS x(w, o), generate_series(first_a[x.w], first_a[x.w] + a_counts[x.w] - 1) AS j
+     WHERE a_operation[j] = 0 AND a_psp_reference[j] IS NOT NULL
+     ORDER BY x.o, j
+    ON CONFLICT DO NOTHING;
+
+    IF cardinality(j_attempts) > 0 THEN
+        INSERT INTO {schema}.payment_journal (payment_id, attempt_number, kind, currency, accounts, debits, credits, booked_at)
+        SELECT p_ids[x.w], j_attempts[e], j_kinds[e], p_currencies[x.w],
+               l_accounts[first_l[e] : first_l[e] + j_line_counts[e] - 1],
+               l_debits[first_l[e] : first_l[e] + j_line_counts[e] - 1],
+               l_credits[first_l[e] : first_l[e] + j_line_counts[e] - 1],
+               j_booked_at[e]
+          FROM unnest(written) WITH ORDINALITY AS x(w, o), generate_series(first_j[x.w], first_j[x.w] + j_counts[x.w] - 1) AS e
+         ORDER BY x.o, e;
+    END IF;
+
+    IF cardinality(e_ids) > 0 THEN
+        INSERT INTO {schema}.payment_outbox (event_id, event_type, stream_id, occurred_at, payload)
+        SELECT e_ids[e], e_types[e], e_streams[e], e_occurred_at[e], e_payloads[e]::jsonb
+          FROM unnest(written) WITH ORDINALITY AS x(w, o), generate_series(first_e[x.w], first_e[x.w] + e_counts[x.w] - 1) AS e
+         ORDER BY x.o, e;
+    END IF;
+
+    INSERT INTO {schema}.payment_keys (key, operation, fingerprint, payment_id, state, lease_expires_at, attempt_number,
+                                       result_outcome, result_status, result_attempt_number, result_failure_code,
+                                       result_failure_message, created_at)
+    SELECT k_keys[x.w], k_operations[x.w], k_fingerprints[x.w], k_payment_ids[x.w], k_states[x.w], k_lease_expires_at[x.w],
+           k_attempt_numbers[x.w], k_result_outcomes[x.w], k_result_statuses[x.w], k_result_attempt_numbers[x.w],
+           k_result_failure_codes[x.w], k_result_failure_messages[x.w], k_created_at[x.w]
+      FROM unnest(written) AS x(w)
+     WHERE k_keys[x.w] IS NOT NULL
+     ORDER BY k_keys[x.w]
+    ON CONFLICT (key) DO UPDATE
+       SET operation = excluded.operation, fingerprint = excluded.fingerprint, payment_id = excluded.payment_id,
+           state = excluded.state, lease_expires_at = excluded.lease_expires_at, attempt_number = excluded.attempt_number,
+           result_outcome = excluded.result_outcome, result_status = excluded.result_status,
+           result_attempt_number = excluded.result_attempt_number, result_failure_code = excluded.result_failure_code,
+           result_failure_message = excluded.result_failure_message, created_at = excluded.created_at;
+
+    RETURN outcome;
 END
 $fn$;
 

@@ -27,6 +27,7 @@ public sealed class PostgreSqlCheckoutSagaStoreTests : CheckoutSagaStoreConforma
         RegisterForDispose(schema);
         var (store, inventory, orders) = await PostgreSqlCheckoutStores.CreateAsync(schema, timeProvider, RegisterForDispose);
         _payments = new PostgreSqlPaymentStore(schema.DataSource, new PostgreSqlPaymentsOptions { Schema = schema.Name }, timeProvider);
+        RegisterForDispose(_payments);
         await _payments.MigrateAsync();
         return new CheckoutStoreSetup(store, inventory, orders);
     }
