@@ -68,7 +68,7 @@ public sealed class RedisIdempotencySpecificTests
 
         var redisKey = (RedisKey)(options.KeyPrefix + "{order-42:capture}");
         Assert.Equal(RedisType.Hash, await database.KeyTypeAsync(redisKey));
-        Assert.Equal("fp", (string?)await database.HashGetAsync(redisKey, "fp"));
+        Assert.Equal(TestFingerprints.Of("fp").ToString("N"), (string?)await database.HashGetAsync(redisKey, "fp"));
         Assert.InRange((await database.KeyTimeToLiveAsync(redisKey))!.Value, TimeSpan.FromHours(23.9), TimeSpan.FromHours(24));
     }
 
