@@ -34,6 +34,9 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     public InMemoryPaymentStore(bool recordEvents, TimeProvider? timeProvider = null) =>
         _outbox = recordEvents ? new InMemoryOutboxStore(timeProvider) : null;
 
+    /// <summary>Whether writes' events are kept for a relay.</summary>
+    internal bool RecordsEvents => _outbox is not null;
+
     /// <inheritdoc />
     public IOutboxStore Outbox => _outbox ?? (IOutboxStore)EmptyOutboxStore.Instance;
 

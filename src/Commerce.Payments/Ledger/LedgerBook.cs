@@ -11,11 +11,13 @@ internal static class LedgerBook
 {
     public static JournalEntry Capture(Payment payment, PaymentAttempt attempt, long capturedBefore, long capturedAfter, DateTimeOffset at)
     {
-        var shares = Shares(payment);
+        var shares = Shares(payment).AsSpan();
         var builder = ImmutableArray.CreateBuilder<JournalLine>(shares.Length * 2 + 1);
         builder.Add(new JournalLine(LedgerAccounts.PspClearing(payment.Authorization?.Provider ?? attempt.Provider), capturedAfter - capturedBefore, 0));
-        var before = Allocate(capturedBefore, shares, payment.Amount.MinorUnits);
-        var after = Allocate(capturedAfter, shares, payment.Amount.MinorUnits);
+        Span<long> before = shares.Length <= StackShares ? stackalloc long[shares.Length] : new long[shares.Length];
+        Span<long> after = shares.Length <= StackShares ? stackalloc long[shares.Length] : new long[shares.Length];
+        Allocate(capturedBefore, shares, payment.Amount.MinorUnits, before);
+        Allocate(capturedAfter, shares, payment.Amount.MinorUnits, after);
         long commission = 0;
         for (var i = 0; i < shares.Length; i++)
         {
@@ -38,8 +40,9 @@ internal static class LedgerBook
 
     public static JournalEntry Refund(Payment payment, PaymentAttempt attempt, long refundedBefore, long refundedAfter, DateTimeOffset at)
     {
-        var shares = Shares(payment);
-        var captured = Allocate(payment.CapturedMinor, shares, payment.Amount.MinorUnits);
+        var shares = Shares(payment).AsSpan();
+        var captured = new long[shares.Length];
+        Allocate(payment.CapturedMinor, shares, payment.Amount.MinorUnits, captured);
         var capturedCommission = new long[shares.Length];
         var weights = new PaymentSplit[shares.Length];
         for (var i = 0; i < shares.Length; i++)
@@ -48,8 +51,10 @@ internal static class LedgerBook
             weights[i] = shares[i] with { AmountMinor = captured[i] };
         }
 
-        var before = Allocate(refundedBefore, weights, payment.CapturedMinor);
-        var after = Allocate(refundedAfter, weights, payment.CapturedMinor);
+        var before = new long[shares.Length];
+        var after = new long[shares.Length];
+        Allocate(refundedBefore, weights, payment.CapturedMinor, before);
+        Allocate(refundedAfter, weights, payment.CapturedMinor, after);
         var builder = ImmutableArray.CreateBuilder<JournalLine>(shares.Length * 2 + 1);
         long commission = 0;
         for (var i = 0; i < shares.Length; i++)
@@ -93,18 +98,26 @@ internal static class LedgerBook
     private static long Reversed(long refunded, long captured, long commission) =>
         captured == 0 ? 0 : (long)((Int128)refunded * commission / captured);
 
-    /// <summary>Splits <paramref name="total"/> in proportion to the weights (summing to <paramref name="weightTotal"/>) by largest remainder.</summary>
-    internal static long[] Allocate(long total, IReadOnlyList<PaymentSplit> weights, long weightTotal)
+    // Shares up to this many are allocated on the stack; a payment rarely has more sellers.
+    private const int StackShares = 16;
+
+    /// <summary>
+    /// Splits <paramref name="total"/> in proportion to the weights (summing to <paramref name="weightTotal"/>) by
+    /// largest remainder, into <paramref name="result"/> (one per weight).
+    /// </summary>
+    internal static void Allocate(long total, ReadOnlySpan<PaymentSplit> weights, long weightTotal, Span<long> result)
     {
-        var result = new long[weights.Count];
+        result.Clear();
         if (weightTotal == 0 || total == 0)
         {
-            return result;
+            return;
         }
 
-        var remainders = new (Int128 Remainder, int Index)[weights.Count];
+        Span<(Int128 Remainder, int Index)> remainders = weights.Length <= StackShares
+            ? stackalloc (Int128, int)[weights.Length]
+            : new (Int128, int)[weights.Length];
         long allocated = 0;
-        for (var i = 0; i < weights.Count; i++)
+        for (var i = 0; i < weights.Length; i++)
         {
             var exact = (Int128)total * weights[i].AmountMinor;
             result[i] = (long)(exact / weightTotal);
@@ -112,13 +125,11 @@ internal static class LedgerBook
             allocated += result[i];
         }
 
-        Array.Sort(remainders, static (a, b) => b.Remainder != a.Remainder ? b.Remainder.CompareTo(a.Remainder) : a.Index.CompareTo(b.Index));
+        remainders.Sort(static (a, b) => b.Remainder != a.Remainder ? b.Remainder.CompareTo(a.Remainder) : a.Index.CompareTo(b.Index));
         for (var i = 0; allocated < total; i++)
         {
             result[remainders[i].Index]++;
             allocated++;
         }
-
-        return result;
     }
 }

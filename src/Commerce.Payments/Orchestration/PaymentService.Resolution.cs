@@ -129,7 +129,7 @@ public sealed partial class PaymentService
     private PaymentWrite SettleWrite(Payment payment, PaymentAttempt attempt, ProviderResult result, DateTimeOffset now)
     {
         var settled = PaymentChanges.Apply(payment, attempt.Number, result, now, out var journal);
-        var events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settled.Attempts[attempt.Number - 1], now)] : Array.Empty<PaymentOutboxEvent>();
+        var events = _recordEvents ? [PaymentEventFactory.Create(settled, settled.Attempts[attempt.Number - 1], now)] : Array.Empty<PaymentOutboxEvent>();
         return new PaymentWrite { Payment = settled, ExpectedVersion = payment.Version, Journal = journal, Events = events };
     }
 

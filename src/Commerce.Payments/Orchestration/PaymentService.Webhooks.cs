@@ -82,7 +82,7 @@ public sealed partial class PaymentService
                 Payment = settled,
                 ExpectedVersion = payment.Version,
                 Journal = journal,
-                Events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : [],
+                Events = _recordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : [],
                 Webhook = receipt,
             };
             switch (await _store.WriteAsync(write, cancellationToken).ConfigureAwait(false))

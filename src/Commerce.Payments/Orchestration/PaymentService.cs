@@ -35,6 +35,7 @@ public sealed partial class PaymentService
     private readonly bool _keysWithPayments;
     private readonly PaymentProviderRegistry _providers;
     private readonly PaymentsOptions _options;
+    private readonly bool _recordEvents;
     private readonly TimeProvider _timeProvider;
     private readonly PaymentMetrics? _metrics;
     private readonly ILogger _logger;
@@ -50,6 +51,8 @@ public sealed partial class PaymentService
         _keysWithPayments = ReferenceEquals(_keys, store);
         _providers = providers;
         _options = options.Value;
+        // An in-memory store without an outbox (no publisher) would drop the events: don't build them.
+        _recordEvents = _options.RecordEvents && store is not InMemory.InMemoryPaymentStore { RecordsEvents: false };
         _timeProvider = timeProvider;
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -368,7 +371,7 @@ public sealed partial class PaymentService
                 PaymentOutcome.Pending => key with { State = IdempotencyState.Open },
                 _ => key with { State = IdempotencyState.Completed, AttemptNumber = number, Result = ResultOf(settled, settledAttempt) },
             };
-            var events = _options.RecordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : Array.Empty<PaymentOutboxEvent>();
+            var events = _recordEvents ? [PaymentEventFactory.Create(settled, settledAttempt, now)] : Array.Empty<PaymentOutboxEvent>();
             var write = new PaymentWrite
             {
                 Payment = settled,
