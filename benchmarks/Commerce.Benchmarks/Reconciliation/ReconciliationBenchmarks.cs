@@ -225,6 +225,6 @@ public class ReconciliationBenchmarks
     {
         public long Count { get; private set; }
 
-        public void OnOperation(in ReportLine line) => Count++;
+        public void OnOperations(in ReportLineBatch lines) => Count += lines.Count;
     }
 }

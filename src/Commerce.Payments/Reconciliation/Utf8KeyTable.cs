@@ -53,9 +53,11 @@ internal sealed class Utf8KeyTable
         }
     }
 
-    public bool TryGetValue(ReadOnlySpan<byte> key, out int value)
+    public bool TryGetValue(ReadOnlySpan<byte> key, out int value) => TryGetValue(key, Hash(key), out value);
+
+    /// <summary>As <see cref="TryGetValue(ReadOnlySpan{byte}, out int)"/>, with the key's <see cref="Hash"/>.</summary>
+    public bool TryGetValue(ReadOnlySpan<byte> key, uint hash, out int value)
     {
-        var hash = Hash(key);
         var mask = _entries.Length - 1;
         for (var i = (int)hash & mask; ; i = (i + 1) & mask)
         {
@@ -73,6 +75,40 @@ internal sealed class Utf8KeyTable
             }
         }
     }
+
+    /// <summary>
+    /// Loads the slot where a lookup of <paramref name="hash"/> starts, ahead of the lookup: called for a batch of keys
+    /// in a loop that does little else, the cache misses overlap. The result means nothing; using it keeps the load.
+    /// </summary>
+    public uint TouchSlot(uint hash) => _entries[(int)hash & (_entries.Length - 1)].Hash;
+
+    /// <summary>
+    /// The value of the first key stored with <paramref name="hash"/> (the looked-up key's own, unless two keys share
+    /// a hash), comparing hashes only, and where that key's bytes are, for <see cref="TouchKey"/>: a guess to start
+    /// loading data ahead of the real lookup, never an answer.
+    /// </summary>
+    public bool TryPeek(uint hash, out int value, out int key)
+    {
+        var mask = _entries.Length - 1;
+        for (var i = (int)hash & mask; ; i = (i + 1) & mask)
+        {
+            ref var entry = ref _entries[i];
+            if (entry.LengthPlusOne == 0)
+            {
+                (value, key) = (0, -1);
+                return false;
+            }
+
+            if (entry.Hash == hash)
+            {
+                (value, key) = (entry.Value, entry.LengthPlusOne > 1 ? entry.Offset : -1);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Loads the start of the key found by <see cref="TryPeek"/>, ahead of the lookup; see <see cref="TouchSlot"/>.</summary>
+    public uint TouchKey(int key) => key >= 0 ? _keys[key] : 0u;
 
     private int Append(ReadOnlySpan<byte> key)
     {
@@ -107,7 +143,8 @@ internal sealed class Utf8KeyTable
         }
     }
 
-    private uint Hash(ReadOnlySpan<byte> key)
+    /// <summary>This table's (seeded) hash of <paramref name="key"/>.</summary>
+    public uint Hash(ReadOnlySpan<byte> key)
     {
         const ulong Multiplier = 0x9E3779B97F4A7C15;
         var h = _seed ^ ((ulong)key.Length * Multiplier);
