@@ -13,7 +13,7 @@ namespace Commerce.Payments.Reconciliation;
 /// </summary>
 /// <remarks>
 /// The hot path works on compact, reference-free arrays: references are looked up by their UTF-8 bytes in
-/// <see cref="Utf8KeyTable"/>s, and each operation's kind, amount, currency and state sit in one 16-byte
+/// <see cref="Utf8KeyTable{TValue}"/>s (a payment's slot holds the first and last entry of its chain), and each operation's kind, amount, currency and state sit in one 16-byte
 /// <see cref="Entry"/>. Our <see cref="SettledOperation"/> objects are only read back for discrepancies.
 /// </remarks>
 internal sealed class OperationMatcher : IReportLineHandler
@@ -22,14 +22,14 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private readonly IDiscrepancySink _sink;
     private readonly bool _byReference;
-    private readonly Utf8KeyTable _references = new();
-    private readonly Utf8KeyTable _payments = new();
+    private readonly Utf8KeyTable<int> _references;
+    private readonly Utf8KeyTable<Chain> _payments;
     private readonly Dictionary<Currency, short> _currencyIds = [];
     private readonly List<Currency> _currencies = [];
-    private Utf8KeyTable? _unknownReferences;
+    private readonly uint _hashMask;
+    private Utf8KeyTable<byte>? _unknownReferences;
     private Entry[] _entries = new Entry[256];
     private SettledOperation[] _operations = new SettledOperation[256];
-    private Chain[] _chains = new Chain[256];
     private Totals[] _totals = new Totals[4];
     private byte[] _utf8 = new byte[256];
     private Lookup[] _lookups = new Lookup[32];
@@ -40,9 +40,18 @@ internal sealed class OperationMatcher : IReportLineHandler
     private short _lastCurrencyId = -1;
 
     public OperationMatcher(bool byReference, IDiscrepancySink sink)
+        : this(byReference, sink, uint.MaxValue)
+    {
+    }
+
+    /// <summary>For tests: <paramref name="hashMask"/> keeps only some bits of the tables' hashes, so that keys collide.</summary>
+    internal OperationMatcher(bool byReference, IDiscrepancySink sink, uint hashMask)
     {
         _byReference = byReference;
         _sink = sink;
+        _hashMask = hashMask;
+        _references = new Utf8KeyTable<int>(256, hashMask);
+        _payments = new Utf8KeyTable<Chain>(256, hashMask);
     }
 
     public long OurOperations { get; private set; }
@@ -81,28 +90,21 @@ internal sealed class OperationMatcher : IReportLineHandler
         }
 
         Store(operation);
-        ref var chainIndex = ref _payments.GetValueRefOrAddDefault(Utf8(operation.PspReference), out var known);
+        ref var chain = ref _payments.GetValueRefOrAddDefault(Utf8(operation.PspReference), out var known);
         if (known)
         {
-            ref var chain = ref _chains[chainIndex];
             _entries[chain.Tail].Next = index;
             chain.Tail = index;
             return;
         }
 
-        chainIndex = _payments.Count - 1;
-        if (chainIndex == _chains.Length)
-        {
-            Array.Resize(ref _chains, _chains.Length * 2);
-        }
-
-        _chains[chainIndex] = new Chain { Head = index, Tail = index };
+        chain = new Chain { Head = index, Tail = index };
     }
 
     /// <summary>
     /// Matches a batch of lines, in order. Against a million operations the tables are far larger than the caches, and
-    /// a lookup is a chain of cache misses (the slot; then the key's bytes and the chain or entry; for a payment, then
-    /// its first entry). Matching the lines one by one, the parsing between lookups keeps the processor from running
+    /// a lookup is a chain of cache misses (the slot, which holds the entry index or the payment's first entry; then
+    /// the key's bytes and that entry). Matching the lines one by one, the parsing between lookups keeps the processor from running
     /// ahead to the next line's loads, so the misses add up. Here every step's loads are issued for the whole batch,
     /// each step in a loop that does little else, so that many misses are in flight at once; the lines are then matched
     /// in order from the cache. The loads are plain reads (a prefetch instruction needs unsafe code), and only hints:
@@ -131,31 +133,27 @@ internal sealed class OperationMatcher : IReportLineHandler
         uint touched = 0;
         foreach (ref readonly var lookup in lookups)
         {
-            touched += (lookup.ByReference ? _references : _payments).TouchSlot(lookup.Hash);
+            touched += lookup.ByReference ? _references.TouchSlot(lookup.Hash) : _payments.TouchSlot(lookup.Hash);
         }
 
         foreach (ref var lookup in lookups)
         {
-            (lookup.ByReference ? _references : _payments).TryPeek(lookup.Hash, out lookup.Target, out lookup.Key);
-        }
-
-        foreach (ref readonly var lookup in lookups)
-        {
             if (lookup.ByReference)
             {
-                touched += _references.TouchKey(lookup.Key) + (uint)_entries[lookup.Target].Minor;
+                _references.TryPeek(lookup.Hash, out lookup.Target, out lookup.Key);
             }
-            else if (lookup.Key >= 0)
+            else
             {
-                touched += _payments.TouchKey(lookup.Key) + (uint)_chains[lookup.Target].Head;
+                _payments.TryPeek(lookup.Hash, out var chain, out lookup.Key);
+                lookup.Target = chain.Head;
             }
         }
 
         foreach (ref readonly var lookup in lookups)
         {
-            if (!lookup.ByReference && lookup.Key >= 0)
+            if (lookup.Key >= 0)
             {
-                touched += (uint)_entries[_chains[lookup.Target].Head].Minor;
+                touched += (lookup.ByReference ? _references.TouchKey(lookup.Key) : _payments.TouchKey(lookup.Key)) + (uint)_entries[lookup.Target].Minor;
             }
         }
 
@@ -201,7 +199,7 @@ internal sealed class OperationMatcher : IReportLineHandler
 
             // A reference we do not hold: a repeat of one seen before is a duplicate; otherwise it may still be one of
             // our operations recorded without its reference.
-            _unknownReferences ??= new Utf8KeyTable();
+            _unknownReferences ??= new Utf8KeyTable<byte>(256, _hashMask);
             _unknownReferences.GetValueRefOrAddDefault(line.OperationReference, out var seen);
             if (seen)
             {
@@ -256,7 +254,7 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private void MatchByPayment(in ReportLine line, short currency, uint hash)
     {
-        if (line.PspReference.IsEmpty || !_payments.TryGetValue(line.PspReference, hash, out var chainIndex))
+        if (line.PspReference.IsEmpty || !_payments.TryGetValue(line.PspReference, hash, out var chain))
         {
             Report(DiscrepancyKind.MissingOnOurSide, null, line);
             return;
@@ -264,7 +262,7 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         var openSameKind = false;
         var closedExact = false;
-        for (var i = _chains[chainIndex].Head; i != End; i = _entries[i].Next)
+        for (var i = chain.Head; i != End; i = _entries[i].Next)
         {
             ref var entry = ref _entries[i];
             if (entry.Kind != line.Kind)
@@ -363,7 +361,7 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     /// <summary>The chain of a line kept aside (it was kept because its payment has one).</summary>
     private Chain ChainOf(ReportedOperation reported) =>
-        _payments.TryGetValue(Utf8(reported.PspReference), out var chainIndex) ? _chains[chainIndex] : new Chain { Head = End, Tail = End };
+        _payments.TryGetValue(Utf8(reported.PspReference), out var chain) ? chain : new Chain { Head = End, Tail = End };
 
     private void Report(DiscrepancyKind kind, SettledOperation? ours, in ReportLine line)
     {

@@ -4,73 +4,93 @@ using System.Numerics;
 namespace Commerce.Payments.Reconciliation;
 
 /// <summary>
-/// An open-addressing hash map from UTF-8 byte keys to an <see cref="int"/>, with the keys copied into one byte arena.
-/// Reconciliation looks up the report's references straight from the pipe's bytes (no string, no UTF-16 conversion),
-/// and a lookup touches one slot and one stretch of the arena; the arrays hold no references, so the garbage collector
-/// never scans them. The hash is seeded per instance, so crafted keys cannot force collisions.
+/// An open-addressing hash map from UTF-8 byte keys to a small unmanaged <typeparamref name="TValue"/>, with the keys
+/// copied into one byte arena. Reconciliation looks up the report's references straight from the pipe's bytes (no
+/// string, no UTF-16 conversion); the arrays hold no references, so the garbage collector never scans them. The hash
+/// is seeded per instance, so crafted keys cannot force collisions.
 /// </summary>
-internal sealed class Utf8KeyTable
+/// <remarks>
+/// A slot holds the key's 32-bit hash, where its bytes are and the value itself: a lookup that misses, or meets
+/// another key, costs one slot (the arena is read only when the whole hash matches), and one that hits needs the slot
+/// and the key's bytes, which the caller can load side by side with its own data for the value
+/// (<see cref="TryPeek"/>) before the real lookup.
+/// </remarks>
+internal sealed class Utf8KeyTable<TValue>
+    where TValue : unmanaged
 {
+    private const int LengthPrefix = sizeof(int);
+
     private readonly ulong _seed = (ulong)Random.Shared.NextInt64();
-    private Entry[] _entries;
+    private readonly uint _hashMask;
+    private Slot[] _slots;
     private byte[] _keys;
     private int _keysUsed;
 
     public Utf8KeyTable(int capacity = 256)
+        : this(capacity, uint.MaxValue)
     {
-        _entries = new Entry[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity * 2, 16))];
-        _keys = new byte[Math.Max(capacity * 16, 256)];
+    }
+
+    /// <summary>For tests: <paramref name="hashMask"/> keeps only some hash bits, so that distinct keys share hashes.</summary>
+    internal Utf8KeyTable(int capacity, uint hashMask)
+    {
+        _hashMask = hashMask;
+        _slots = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity * 2, 16))];
+        _keys = new byte[Math.Max(capacity * 32, 256)];
     }
 
     public int Count { get; private set; }
 
-    /// <summary>The value stored under <paramref name="key"/>, added as 0 (with a copy of the key) if missing.</summary>
-    public ref int GetValueRefOrAddDefault(ReadOnlySpan<byte> key, out bool exists)
+    /// <summary>The value stored under <paramref name="key"/>, added as default (with a copy of the key) if missing.</summary>
+    public ref TValue GetValueRefOrAddDefault(ReadOnlySpan<byte> key, out bool exists) =>
+        ref GetValueRefOrAddDefault(key, Hash(key), out exists);
+
+    /// <summary>As <see cref="GetValueRefOrAddDefault(ReadOnlySpan{byte}, out bool)"/>, with the key's <see cref="Hash"/>.</summary>
+    public ref TValue GetValueRefOrAddDefault(ReadOnlySpan<byte> key, uint hash, out bool exists)
     {
-        if ((Count + 1) * 2 > _entries.Length)
+        if ((Count + 1) * 2 > _slots.Length)
         {
             Grow();
         }
 
-        var hash = Hash(key);
-        var mask = _entries.Length - 1;
+        var mask = _slots.Length - 1;
         for (var i = (int)hash & mask; ; i = (i + 1) & mask)
         {
-            ref var entry = ref _entries[i];
-            if (entry.LengthPlusOne == 0)
+            ref var slot = ref _slots[i];
+            if (slot.KeyPlusOne == 0)
             {
-                entry = new Entry { Hash = hash, LengthPlusOne = key.Length + 1, Offset = Append(key) };
+                slot = new Slot { Hash = hash, KeyPlusOne = Append(key) + 1 };
                 Count++;
                 exists = false;
-                return ref entry.Value;
+                return ref slot.Value;
             }
 
-            if (entry.Hash == hash && entry.LengthPlusOne == key.Length + 1 && _keys.AsSpan(entry.Offset, key.Length).SequenceEqual(key))
+            if (slot.Hash == hash && KeyEquals(slot.KeyPlusOne - 1, key))
             {
                 exists = true;
-                return ref entry.Value;
+                return ref slot.Value;
             }
         }
     }
 
-    public bool TryGetValue(ReadOnlySpan<byte> key, out int value) => TryGetValue(key, Hash(key), out value);
+    public bool TryGetValue(ReadOnlySpan<byte> key, out TValue value) => TryGetValue(key, Hash(key), out value);
 
-    /// <summary>As <see cref="TryGetValue(ReadOnlySpan{byte}, out int)"/>, with the key's <see cref="Hash"/>.</summary>
-    public bool TryGetValue(ReadOnlySpan<byte> key, uint hash, out int value)
+    /// <summary>As <see cref="TryGetValue(ReadOnlySpan{byte}, out TValue)"/>, with the key's <see cref="Hash"/>.</summary>
+    public bool TryGetValue(ReadOnlySpan<byte> key, uint hash, out TValue value)
     {
-        var mask = _entries.Length - 1;
+        var mask = _slots.Length - 1;
         for (var i = (int)hash & mask; ; i = (i + 1) & mask)
         {
-            ref var entry = ref _entries[i];
-            if (entry.LengthPlusOne == 0)
+            ref var slot = ref _slots[i];
+            if (slot.KeyPlusOne == 0)
             {
-                value = 0;
+                value = default;
                 return false;
             }
 
-            if (entry.Hash == hash && entry.LengthPlusOne == key.Length + 1 && _keys.AsSpan(entry.Offset, key.Length).SequenceEqual(key))
+            if (slot.Hash == hash && KeyEquals(slot.KeyPlusOne - 1, key))
             {
-                value = entry.Value;
+                value = slot.Value;
                 return true;
             }
         }
@@ -80,68 +100,35 @@ internal sealed class Utf8KeyTable
     /// Loads the slot where a lookup of <paramref name="hash"/> starts, ahead of the lookup: called for a batch of keys
     /// in a loop that does little else, the cache misses overlap. The result means nothing; using it keeps the load.
     /// </summary>
-    public uint TouchSlot(uint hash) => _entries[(int)hash & (_entries.Length - 1)].Hash;
+    public uint TouchSlot(uint hash) => _slots[(int)hash & (_slots.Length - 1)].Hash;
 
     /// <summary>
     /// The value of the first key stored with <paramref name="hash"/> (the looked-up key's own, unless two keys share
     /// a hash), comparing hashes only, and where that key's bytes are, for <see cref="TouchKey"/>: a guess to start
     /// loading data ahead of the real lookup, never an answer.
     /// </summary>
-    public bool TryPeek(uint hash, out int value, out int key)
+    public bool TryPeek(uint hash, out TValue value, out int key)
     {
-        var mask = _entries.Length - 1;
+        var mask = _slots.Length - 1;
         for (var i = (int)hash & mask; ; i = (i + 1) & mask)
         {
-            ref var entry = ref _entries[i];
-            if (entry.LengthPlusOne == 0)
+            ref var slot = ref _slots[i];
+            if (slot.KeyPlusOne == 0)
             {
-                (value, key) = (0, -1);
+                (value, key) = (default, -1);
                 return false;
             }
 
-            if (entry.Hash == hash)
+            if (slot.Hash == hash)
             {
-                (value, key) = (entry.Value, entry.LengthPlusOne > 1 ? entry.Offset : -1);
+                (value, key) = (slot.Value, slot.KeyPlusOne - 1);
                 return true;
             }
         }
     }
 
-    /// <summary>Loads the start of the key found by <see cref="TryPeek"/>, ahead of the lookup; see <see cref="TouchSlot"/>.</summary>
+    /// <summary>Loads the key found by <see cref="TryPeek"/> (its length and first bytes), ahead of the lookup; see <see cref="TouchSlot"/>.</summary>
     public uint TouchKey(int key) => key >= 0 ? _keys[key] : 0u;
-
-    private int Append(ReadOnlySpan<byte> key)
-    {
-        if (_keys.Length - _keysUsed < key.Length)
-        {
-            Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, Math.Max(_keysUsed + (long)key.Length, _keys.Length * 2L)));
-        }
-
-        var offset = _keysUsed;
-        key.CopyTo(_keys.AsSpan(offset));
-        _keysUsed += key.Length;
-        return offset;
-    }
-
-    private void Grow()
-    {
-        var old = _entries;
-        _entries = new Entry[old.Length * 2];
-        var mask = _entries.Length - 1;
-        foreach (var entry in old)
-        {
-            if (entry.LengthPlusOne != 0)
-            {
-                var i = (int)entry.Hash & mask;
-                while (_entries[i].LengthPlusOne != 0)
-                {
-                    i = (i + 1) & mask;
-                }
-
-                _entries[i] = entry;
-            }
-        }
-    }
 
     /// <summary>This table's (seeded) hash of <paramref name="key"/>.</summary>
     public uint Hash(ReadOnlySpan<byte> key)
@@ -168,14 +155,56 @@ internal sealed class Utf8KeyTable
         h ^= h >> 33;
         h *= 0xC4CEB9FE1A85EC53;
         h ^= h >> 33;
-        return (uint)h;
+        return (uint)h & _hashMask;
     }
 
-    private struct Entry
+    private bool KeyEquals(int at, ReadOnlySpan<byte> key) =>
+        BinaryPrimitives.ReadInt32LittleEndian(_keys.AsSpan(at)) == key.Length
+        && _keys.AsSpan(at + LengthPrefix, key.Length).SequenceEqual(key);
+
+    /// <summary>Copies the key into the arena, after its length; returns where it starts.</summary>
+    private int Append(ReadOnlySpan<byte> key)
+    {
+        var size = LengthPrefix + (long)key.Length;
+        if (_keys.Length - _keysUsed < size)
+        {
+            Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, Math.Max(_keysUsed + size, _keys.Length * 2L)));
+        }
+
+        var at = _keysUsed;
+        BinaryPrimitives.WriteInt32LittleEndian(_keys.AsSpan(at), key.Length);
+        key.CopyTo(_keys.AsSpan(at + LengthPrefix));
+        _keysUsed += (int)size;
+        return at;
+    }
+
+    private void Grow()
+    {
+        var old = _slots;
+        _slots = new Slot[old.Length * 2];
+        var mask = _slots.Length - 1;
+        foreach (var slot in old)
+        {
+            if (slot.KeyPlusOne != 0)
+            {
+                var i = (int)slot.Hash & mask;
+                while (_slots[i].KeyPlusOne != 0)
+                {
+                    i = (i + 1) & mask;
+                }
+
+                _slots[i] = slot;
+            }
+        }
+    }
+
+    private struct Slot
     {
         public uint Hash;
-        public int Value;
-        public int Offset;
-        public int LengthPlusOne;
+
+        /// <summary>Where the key's length and bytes start in the arena, plus one; 0 for an empty slot.</summary>
+        public int KeyPlusOne;
+
+        public TValue Value;
     }
 }
