@@ -76,4 +76,51 @@ public sealed class BatchingTests
         Assert.Equal(PaymentErrorCodes.ReportMalformed, error.Code);
         Assert.StartsWith("Settlement report line 42:", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Duplicates_on_our_side_are_found_within_and_across_the_batches_ours_are_indexed_in()
+    {
+        var ours = Enumerable.Range(0, 100).Select(i => Capture($"p{i}", 5, reference: $"o{i}")).ToList();
+        ours.Insert(10, Capture("p9", 5, reference: "o9")); // same batch as the first
+        ours.Insert(80, Capture("p3", 5, reference: "o3")); // a later batch
+        ours.Add(Capture("p99", 5, reference: "o99")); // the last, partial batch
+        var csv = new StringBuilder(Header);
+        for (var i = 0; i < 100; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"p{i},o{i},capture,5,USD,\n");
+        }
+
+        var report = await RunAsync(csv.ToString(), ours);
+
+        Assert.Equal(100, report.Matched);
+        Assert.Equal(["o9", "o3", "o99"], report.Discrepancies(DiscrepancyKind.DuplicateOnOurSide).Select(d => d.Ours!.OperationReference));
+        Assert.Equal(3, report.Count(DiscrepancyKind.DuplicateOnOurSide));
+        Assert.Equal(0, report.Count(DiscrepancyKind.MissingAtPsp)); // a duplicate takes no part in matching
+    }
+
+    [Fact]
+    public async Task The_stream_yields_a_duplicate_on_our_side_before_reading_our_next_operation()
+    {
+        var pulled = 0;
+        async IAsyncEnumerable<SettledOperation> Ours()
+        {
+            foreach (var operation in new[] { Capture("p1", 5, reference: "o1"), Capture("p1", 5, reference: "o1"), Capture("p2", 5, reference: "o2") })
+            {
+                pulled++;
+                yield return operation;
+            }
+
+            await Task.CompletedTask;
+        }
+
+        var csv = Header + "p1,o1,capture,5,USD,\n" + "p2,o2,capture,5,USD,\n";
+        var seen = new List<(DiscrepancyKind Kind, int Pulled)>();
+        await foreach (var discrepancy in new SettlementReconciler(Generic()).StreamDiscrepanciesAsync(
+            Ours(), new MemoryStream(Encoding.UTF8.GetBytes(csv)), TestContext.Current.CancellationToken))
+        {
+            seen.Add((discrepancy.Kind, pulled));
+        }
+
+        Assert.Equal([(DiscrepancyKind.DuplicateOnOurSide, 2)], seen);
+    }
 }

@@ -96,6 +96,8 @@ public class ReconciliationBenchmarks
         {
             _indexed.Add(operation);
         }
+
+        _indexed.IndexQueued();
     }
 
     [Benchmark(OperationsPerInvoke = Lines, Description = "Parse + match by reference, ours indexed beforehand")]

@@ -20,6 +20,9 @@ internal sealed class OperationMatcher : IReportLineHandler
 {
     private const int End = -1;
 
+    /// <summary>Operations indexed together (<see cref="IndexQueued"/>): as many as report lines in a batch.</summary>
+    private const int QueueSize = 32;
+
     private readonly IDiscrepancySink _sink;
     private readonly bool _byReference;
     private readonly Utf8KeyTable<int> _references;
@@ -27,16 +30,20 @@ internal sealed class OperationMatcher : IReportLineHandler
     private readonly Dictionary<Currency, short> _currencyIds = [];
     private readonly List<Currency> _currencies = [];
     private readonly uint _hashMask;
+    private readonly SettledOperation[] _queued = new SettledOperation[QueueSize];
+    private readonly Insert[] _inserts = new Insert[QueueSize];
     private Utf8KeyTable<byte>? _unknownReferences;
     private Entry[] _entries = new Entry[256];
     private SettledOperation[] _operations = new SettledOperation[256];
     private Totals[] _totals = new Totals[4];
     private byte[] _utf8 = new byte[256];
+    private byte[] _queuedKeys = new byte[QueueSize * 64];
     private Lookup[] _lookups = new Lookup[32];
+    private int _queuedCount;
     private int _count;
     private List<ReportedOperation>? _deferred;
     private Currency _lastCurrency;
-    private uint _touched; // the loads that OnOperations issues ahead: kept, so that they are not optimized away
+    private uint _touched; // the loads issued ahead (OnOperations, IndexQueued): kept, so that they are not optimized away
     private short _lastCurrencyId = -1;
 
     public OperationMatcher(bool byReference, IDiscrepancySink sink)
@@ -58,22 +65,84 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     public long Matched { get; private set; }
 
+    /// <summary>Queues one of our operations; it is indexed with the next batch (see <see cref="IndexQueued"/>).</summary>
     public void Add(SettledOperation operation)
     {
         OurOperations++;
         if (operation is null || string.IsNullOrEmpty(operation.PspReference) || operation.Amount.Currency == default
             || operation.Kind is not (SettlementKind.Capture or SettlementKind.Refund))
         {
+            IndexQueued();
             throw new CommerceValidationException(
                 PaymentErrorCodes.InvalidRequest,
                 $"Our operation #{OurOperations} needs a PSP reference, a kind and an amount with a currency.",
                 "ours");
         }
 
-        var index = _count;
-        if (_byReference && !string.IsNullOrEmpty(operation.OperationReference))
+        _queued[_queuedCount++] = operation;
+        if (_queuedCount == _queued.Length)
         {
-            ref var slot = ref _references.GetValueRefOrAddDefault(Utf8(operation.OperationReference), out var exists);
+            IndexQueued();
+        }
+    }
+
+    /// <summary>
+    /// Indexes the operations <see cref="Add"/> has queued, in order. Inserting into a table of a million keys misses
+    /// the cache on every slot, and one at a time, with the caller's enumeration between inserts, the misses add up;
+    /// so operations are queued by <see cref="QueueSize"/>, their keys encoded and hashed, all their slots loaded in a
+    /// loop that does little else (see <see cref="OnOperations"/>), and only then inserted. Matching and
+    /// <see cref="Finish"/> index what is still queued first; the streaming API calls this after every
+    /// <see cref="Add"/>, so that a duplicate on our side is yielded as soon as it is read.
+    /// </summary>
+    public void IndexQueued()
+    {
+        var count = _queuedCount;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _queuedCount = 0;
+        var inserts = _inserts.AsSpan(0, count);
+        var used = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var operation = _queued[i];
+            var byReference = _byReference && !string.IsNullOrEmpty(operation.OperationReference);
+            var text = byReference ? operation.OperationReference! : operation.PspReference;
+            var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+            if (_queuedKeys.Length - used < max)
+            {
+                Array.Resize(ref _queuedKeys, Math.Max(used + max, _queuedKeys.Length * 2));
+            }
+
+            var length = Encoding.UTF8.GetBytes(text, _queuedKeys.AsSpan(used));
+            var key = _queuedKeys.AsSpan(used, length);
+            inserts[i] = new Insert { Start = used, Length = length, ByReference = byReference, Hash = byReference ? _references.Hash(key) : _payments.Hash(key) };
+            used += length;
+        }
+
+        uint touched = 0;
+        foreach (ref readonly var insert in inserts)
+        {
+            touched += insert.ByReference ? _references.TouchSlot(insert.Hash) : _payments.TouchSlot(insert.Hash);
+        }
+
+        _touched = touched;
+        for (var i = 0; i < count; i++)
+        {
+            ref readonly var insert = ref inserts[i];
+            Index(_queued[i], _queuedKeys.AsSpan(insert.Start, insert.Length), insert.ByReference, insert.Hash);
+            _queued[i] = null!;
+        }
+    }
+
+    private void Index(SettledOperation operation, ReadOnlySpan<byte> key, bool byReference, uint hash)
+    {
+        var index = _count;
+        if (byReference)
+        {
+            ref var slot = ref _references.GetValueRefOrAddDefault(key, hash, out var exists);
             if (exists)
             {
                 if (_sink.Count(DiscrepancyKind.DuplicateOnOurSide))
@@ -90,7 +159,7 @@ internal sealed class OperationMatcher : IReportLineHandler
         }
 
         Store(operation);
-        ref var chain = ref _payments.GetValueRefOrAddDefault(Utf8(operation.PspReference), out var known);
+        ref var chain = ref _payments.GetValueRefOrAddDefault(key, hash, out var known);
         if (known)
         {
             _entries[chain.Tail].Next = index;
@@ -104,14 +173,15 @@ internal sealed class OperationMatcher : IReportLineHandler
     /// <summary>
     /// Matches a batch of lines, in order. Against a million operations the tables are far larger than the caches, and
     /// a lookup is a chain of cache misses (the slot, which holds the entry index or the payment's first entry; then
-    /// the key's bytes and that entry). Matching the lines one by one, the parsing between lookups keeps the processor from running
-    /// ahead to the next line's loads, so the misses add up. Here every step's loads are issued for the whole batch,
-    /// each step in a loop that does little else, so that many misses are in flight at once; the lines are then matched
-    /// in order from the cache. The loads are plain reads (a prefetch instruction needs unsafe code), and only hints:
-    /// the matching itself does not depend on them.
+    /// the key's bytes and that entry). Matching the lines one by one, the parsing between lookups keeps the processor
+    /// from running ahead to the next line's loads, so the misses add up. Here every step's loads are issued for the
+    /// whole batch, each step in a loop that does little else, so that many misses are in flight at once; the lines are
+    /// then matched in order from the cache. The loads are plain reads (a prefetch instruction needs unsafe code), and
+    /// only hints: the matching itself does not depend on them.
     /// </summary>
     public void OnOperations(in ReportLineBatch lines)
     {
+        IndexQueued();
         var count = lines.Count;
         if (_lookups.Length < count)
         {
@@ -216,6 +286,7 @@ internal sealed class OperationMatcher : IReportLineHandler
     /// <summary>Pairs the lines kept aside, then reports every operation of ours the report did not settle.</summary>
     public void Finish()
     {
+        IndexQueued();
         if (_deferred is { } deferred)
         {
             // Most telling evidence first: the same amount in another currency, then the closest amount in the same
@@ -473,6 +544,15 @@ internal sealed class OperationMatcher : IReportLineHandler
         public uint Hash;
         public int Target;
         public int Key;
+        public bool ByReference;
+    }
+
+    /// <summary>A queued operation's key, as <see cref="IndexQueued"/> prepares it.</summary>
+    private struct Insert
+    {
+        public int Start;
+        public int Length;
+        public uint Hash;
         public bool ByReference;
     }
 

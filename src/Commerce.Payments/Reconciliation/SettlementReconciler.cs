@@ -110,6 +110,7 @@ public sealed class SettlementReconciler
             await foreach (var operation in ours.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 matcher.Add(operation);
+                matcher.IndexQueued(); // so that a duplicate on our side is yielded at once
                 while (sink.Pending.TryDequeue(out var discrepancy))
                 {
                     yield return discrepancy;
