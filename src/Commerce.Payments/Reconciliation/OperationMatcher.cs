@@ -42,9 +42,7 @@ internal sealed class OperationMatcher : IReportLineHandler
     private int _queuedCount;
     private int _count;
     private List<ReportedOperation>? _deferred;
-    private Currency _lastCurrency;
     private uint _touched; // the loads issued ahead (OnOperations, IndexQueued): kept, so that they are not optimized away
-    private short _lastCurrencyId = -1;
 
     public OperationMatcher(bool byReference, IDiscrepancySink sink)
         : this(byReference, sink, uint.MaxValue)
@@ -486,9 +484,16 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private short CurrencyId(Currency currency)
     {
-        if (_lastCurrencyId >= 0 && currency == _lastCurrency)
+        // A run sees few currencies, and equal currencies share their code string (Currency's table): scanning the
+        // first few by reference is cheaper than hashing the code. The dictionary has the last word.
+        var code = currency.Code;
+        var scan = Math.Min(_currencies.Count, 8);
+        for (var i = 0; i < scan; i++)
         {
-            return _lastCurrencyId;
+            if (ReferenceEquals(_currencies[i].Code, code))
+            {
+                return (short)i;
+            }
         }
 
         if (!_currencyIds.TryGetValue(currency, out var id))
@@ -502,8 +507,6 @@ internal sealed class OperationMatcher : IReportLineHandler
             }
         }
 
-        _lastCurrency = currency;
-        _lastCurrencyId = id;
         return id;
     }
 
