@@ -123,4 +123,31 @@ public sealed class BatchingTests
 
         Assert.Equal([(DiscrepancyKind.DuplicateOnOurSide, 2)], seen);
     }
+
+    [Fact]
+    public async Task A_payments_operations_stay_chained_while_our_operations_outgrow_their_storage()
+    {
+        // Without references, 3,000 payments of three operations each, added round-robin, so that each payment's chain
+        // is extended after the records have been moved to larger storage many times over.
+        const int Payments = 3_000;
+        var ours = new List<SettledOperation>();
+        var csv = new StringBuilder("psp,type,amount,currency,date\n");
+        for (var round = 0; round < 3; round++)
+        {
+            for (var p = 0; p < Payments; p++)
+            {
+                var amount = 100 + (round * 10) + (p % 7);
+                ours.Add(round == 2 ? Refund($"pay_{p}", amount) : Capture($"pay_{p}", amount));
+                var reported = p == 1234 && round == 1 ? amount + 1 : amount;
+                csv.Append(CultureInfo.InvariantCulture, $"pay_{p},{(round == 2 ? "refund" : "capture")},{reported},USD,\n");
+            }
+        }
+
+        var report = await RunAsync(csv.ToString(), ours, Generic(byReference: false));
+
+        Assert.Equal((Payments * 3) - 1, report.Matched);
+        var mismatch = Assert.Single(report.Discrepancies(DiscrepancyKind.AmountMismatch));
+        Assert.Equal(("pay_1234", 110 + (1234 % 7)), (mismatch.Ours!.PspReference, mismatch.Ours.Amount.MinorUnits));
+        Assert.Equal(1, report.Discrepancies(DiscrepancyKind.AmountMismatch).Count + report.Discrepancies(DiscrepancyKind.MissingAtPsp).Count + report.Discrepancies(DiscrepancyKind.MissingOnOurSide).Count);
+    }
 }

@@ -13,8 +13,11 @@ namespace Commerce.Payments.Reconciliation;
 /// </summary>
 /// <remarks>
 /// The hot path works on compact, reference-free arrays: references are looked up by their UTF-8 bytes in
-/// <see cref="Utf8KeyTable{TValue}"/>s (a payment's slot holds the first and last entry of its chain), and each operation's kind, amount, currency and state sit in one 16-byte
-/// <see cref="Entry"/>. Our <see cref="SettledOperation"/> objects are only read back for discrepancies.
+/// <see cref="Utf8KeyTable{TValue}"/>s, and each operation's kind, amount, currency and state sit in one 24-byte
+/// <see cref="Entry"/>, stored right before the key that finds it (the reference, or for the first operation of a
+/// payment, the payment's; a payment's further operations get records of their own, linked from the first), so that a
+/// lookup reads one slot and one record. Our <see cref="SettledOperation"/> objects are only read back for
+/// discrepancies.
 /// </remarks>
 internal sealed class OperationMatcher : IReportLineHandler
 {
@@ -25,16 +28,16 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private readonly IDiscrepancySink _sink;
     private readonly bool _byReference;
-    private readonly Utf8KeyTable<int> _references;
-    private readonly Utf8KeyTable<Chain> _payments;
+    private readonly Utf8KeyTable<Entry> _references;
+    private readonly Utf8KeyTable<Entry> _payments;
     private readonly Dictionary<Currency, short> _currencyIds = [];
     private readonly List<Currency> _currencies = [];
     private readonly uint _hashMask;
     private readonly SettledOperation[] _queued = new SettledOperation[QueueSize];
     private readonly Insert[] _inserts = new Insert[QueueSize];
     private Utf8KeyTable<byte>? _unknownReferences;
-    private Entry[] _entries = new Entry[256];
     private SettledOperation[] _operations = new SettledOperation[256];
+    private int[] _records = new int[256]; // per operation, as added: its entry's record in _references, or ~record in _payments
     private Totals[] _totals = new Totals[4];
     private byte[] _utf8 = new byte[256];
     private byte[] _queuedKeys = new byte[QueueSize * 64];
@@ -55,8 +58,8 @@ internal sealed class OperationMatcher : IReportLineHandler
         _byReference = byReference;
         _sink = sink;
         _hashMask = hashMask;
-        _references = new Utf8KeyTable<int>(256, hashMask);
-        _payments = new Utf8KeyTable<Chain>(256, hashMask);
+        _references = new Utf8KeyTable<Entry>(256, hashMask);
+        _payments = new Utf8KeyTable<Entry>(256, hashMask);
     }
 
     public long OurOperations { get; private set; }
@@ -148,10 +151,9 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private void Index(SettledOperation operation, ReadOnlySpan<byte> key, bool byReference, uint hash)
     {
-        var index = _count;
         if (byReference)
         {
-            ref var slot = ref _references.GetValueRefOrAddDefault(key, hash, out var exists);
+            var record = _references.GetOrAdd(key, hash, out var exists);
             if (exists)
             {
                 if (_sink.Count(DiscrepancyKind.DuplicateOnOurSide))
@@ -162,31 +164,34 @@ internal sealed class OperationMatcher : IReportLineHandler
                 return;
             }
 
-            slot = index;
-            Store(operation);
+            _references[record] = NewEntry(operation, last: End);
+            Store(operation, record);
             return;
         }
 
-        Store(operation);
-        ref var chain = ref _payments.GetValueRefOrAddDefault(key, hash, out var known);
-        if (known)
+        var first = _payments.GetOrAdd(key, hash, out var known);
+        if (!known)
         {
-            _entries[chain.Tail].Next = index;
-            chain.Tail = index;
+            _payments[first] = NewEntry(operation, last: first);
+            Store(operation, ~first);
             return;
         }
 
-        chain = new Chain { Head = index, Tail = index };
+        var next = _payments.Append(NewEntry(operation, last: End));
+        ref var head = ref _payments[first]; // taken after Append, which may move the records
+        _payments[head.Last].Next = next;
+        head.Last = next;
+        Store(operation, ~next);
     }
 
     /// <summary>
     /// Matches a batch of lines, in order. Against a million operations the tables are far larger than the caches, and
-    /// a lookup is a chain of cache misses (the slot, which holds the entry index or the payment's first entry; then
-    /// the key's bytes and that entry). Matching the lines one by one, the parsing between lookups keeps the processor
-    /// from running ahead to the next line's loads, so the misses add up. Here every step's loads are issued for the
-    /// whole batch, each step in a loop that does little else, so that many misses are in flight at once; the lines are
-    /// then matched in order from the cache. The loads are plain reads (a prefetch instruction needs unsafe code), and
-    /// only hints: the matching itself does not depend on them.
+    /// a lookup is a chain of two cache misses (the slot, then the record holding the entry and the key). Matching the
+    /// lines one by one, the parsing between lookups keeps the processor from running ahead to the next line's loads,
+    /// so the misses add up. Here every step's loads are issued for the whole batch, each step in a loop that does
+    /// little else, so that many misses are in flight at once; the lines are then matched in order from the cache. The
+    /// loads are plain reads (a prefetch instruction needs unsafe code), and only hints: the matching itself does not
+    /// depend on them.
     /// </summary>
     public void OnOperations(in ReportLineBatch lines)
     {
@@ -217,22 +222,14 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         foreach (ref var lookup in lookups)
         {
-            if (lookup.ByReference)
-            {
-                _references.TryPeek(lookup.Hash, out lookup.Target, out lookup.Key);
-            }
-            else
-            {
-                _payments.TryPeek(lookup.Hash, out var chain, out lookup.Key);
-                lookup.Target = chain.Head;
-            }
+            (lookup.ByReference ? _references : _payments).TryPeek(lookup.Hash, out lookup.Record);
         }
 
         foreach (ref readonly var lookup in lookups)
         {
-            if (lookup.Key >= 0)
+            if (lookup.Record >= 0)
             {
-                touched += (lookup.ByReference ? _references.TouchKey(lookup.Key) : _payments.TouchKey(lookup.Key)) + (uint)_entries[lookup.Target].Minor;
+                touched += (lookup.ByReference ? _references : _payments).TouchRecord(lookup.Record);
             }
         }
 
@@ -250,9 +247,9 @@ internal sealed class OperationMatcher : IReportLineHandler
         var currency = CurrencyId(line.Currency);
         if (ByReference(line))
         {
-            if (_references.TryGetValue(line.OperationReference, hash, out var index) && _entries[index].Kind == line.Kind)
+            if (_references.TryFind(line.OperationReference, hash, out var record) && _references[record].Kind == line.Kind)
             {
-                ref var entry = ref _entries[index];
+                ref var entry = ref _references[record];
                 if (entry.Closed)
                 {
                     Report(DiscrepancyKind.DuplicateInReport, null, line);
@@ -262,11 +259,11 @@ internal sealed class OperationMatcher : IReportLineHandler
                 entry.Closed = true;
                 if (entry.Currency != currency)
                 {
-                    Report(DiscrepancyKind.CurrencyMismatch, _operations[index], line);
+                    Report(DiscrepancyKind.CurrencyMismatch, _operations[entry.Operation], line);
                 }
                 else if (entry.Minor != line.AmountMinor)
                 {
-                    Report(DiscrepancyKind.AmountMismatch, _operations[index], line);
+                    Report(DiscrepancyKind.AmountMismatch, _operations[entry.Operation], line);
                 }
                 else
                 {
@@ -279,7 +276,7 @@ internal sealed class OperationMatcher : IReportLineHandler
             // A reference we do not hold: a repeat of one seen before is a duplicate; otherwise it may still be one of
             // our operations recorded without its reference.
             _unknownReferences ??= new Utf8KeyTable<byte>(256, _hashMask);
-            _unknownReferences.GetValueRefOrAddDefault(line.OperationReference, out var seen);
+            _unknownReferences.GetOrAdd(line.OperationReference, out var seen);
             if (seen)
             {
                 Report(DiscrepancyKind.DuplicateInReport, null, line);
@@ -317,7 +314,9 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         for (var i = 0; i < _count; i++)
         {
-            if (!_entries[i].Closed && _sink.Count(DiscrepancyKind.MissingAtPsp))
+            var at = _records[i];
+            var closed = at >= 0 ? _references[at].Closed : _payments[~at].Closed;
+            if (!closed && _sink.Count(DiscrepancyKind.MissingAtPsp))
             {
                 _sink.Add(new ReconciliationDiscrepancy(DiscrepancyKind.MissingAtPsp, _operations[i], null));
             }
@@ -334,7 +333,7 @@ internal sealed class OperationMatcher : IReportLineHandler
 
     private void MatchByPayment(in ReportLine line, short currency, uint hash)
     {
-        if (line.PspReference.IsEmpty || !_payments.TryGetValue(line.PspReference, hash, out var chain))
+        if (line.PspReference.IsEmpty || !_payments.TryFind(line.PspReference, hash, out var first))
         {
             Report(DiscrepancyKind.MissingOnOurSide, null, line);
             return;
@@ -342,9 +341,9 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         var openSameKind = false;
         var closedExact = false;
-        for (var i = chain.Head; i != End; i = _entries[i].Next)
+        for (var i = first; i != End; i = _payments[i].Next)
         {
-            ref var entry = ref _entries[i];
+            ref var entry = ref _payments[i];
             if (entry.Kind != line.Kind)
             {
                 continue;
@@ -384,9 +383,9 @@ internal sealed class OperationMatcher : IReportLineHandler
         var minor = reported.Amount.MinorUnits;
         var pick = End;
         var distance = ulong.MaxValue;
-        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
+        for (var i = FirstOf(reported); i != End; i = _payments[i].Next)
         {
-            var entry = _entries[i];
+            var entry = _payments[i];
             if (entry.Closed || entry.Kind != reported.Kind)
             {
                 continue;
@@ -412,11 +411,12 @@ internal sealed class OperationMatcher : IReportLineHandler
             return false;
         }
 
-        _entries[pick].Closed = true;
+        ref var picked = ref _payments[pick];
+        picked.Closed = true;
         var kind = pairing == Pairing.SameCurrency ? DiscrepancyKind.AmountMismatch : DiscrepancyKind.CurrencyMismatch;
         if (_sink.Count(kind))
         {
-            _sink.Add(new ReconciliationDiscrepancy(kind, _operations[pick], reported));
+            _sink.Add(new ReconciliationDiscrepancy(kind, _operations[picked.Operation], reported));
         }
 
         return true;
@@ -427,9 +427,9 @@ internal sealed class OperationMatcher : IReportLineHandler
     private bool HasClosedExact(ReportedOperation reported)
     {
         var currency = CurrencyId(reported.Amount.Currency);
-        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
+        for (var i = FirstOf(reported); i != End; i = _payments[i].Next)
         {
-            var entry = _entries[i];
+            var entry = _payments[i];
             if (entry.Closed && entry.Kind == reported.Kind && entry.Currency == currency && entry.Minor == reported.Amount.MinorUnits)
             {
                 return true;
@@ -439,9 +439,9 @@ internal sealed class OperationMatcher : IReportLineHandler
         return false;
     }
 
-    /// <summary>The chain of a line kept aside (it was kept because its payment has one).</summary>
-    private Chain ChainOf(ReportedOperation reported) =>
-        _payments.TryGetValue(Utf8(reported.PspReference), out var chain) ? chain : new Chain { Head = End, Tail = End };
+    /// <summary>The first operation of the payment of a line kept aside (it was kept because the payment has one).</summary>
+    private int FirstOf(ReportedOperation reported) =>
+        _payments.TryFind(Utf8(reported.PspReference), out var first) ? first : End;
 
     private void Report(DiscrepancyKind kind, SettledOperation? ours, in ReportLine line)
     {
@@ -474,22 +474,26 @@ internal sealed class OperationMatcher : IReportLineHandler
         }
     }
 
-    private void Store(SettledOperation operation)
+    private Entry NewEntry(SettledOperation operation, int last) => new()
     {
-        if (_count == _entries.Length)
+        Minor = operation.Amount.MinorUnits,
+        Operation = _count,
+        Next = End,
+        Last = last,
+        Currency = CurrencyId(operation.Amount.Currency),
+        Kind = operation.Kind,
+    };
+
+    private void Store(SettledOperation operation, int entry)
+    {
+        if (_count == _operations.Length)
         {
-            Array.Resize(ref _entries, _count * 2);
             Array.Resize(ref _operations, _count * 2);
+            Array.Resize(ref _records, _count * 2);
         }
 
-        _entries[_count] = new Entry
-        {
-            Minor = operation.Amount.MinorUnits,
-            Next = End,
-            Currency = CurrencyId(operation.Amount.Currency),
-            Kind = operation.Kind,
-        };
         _operations[_count] = operation;
+        _records[_count] = entry;
         _count++;
     }
 
@@ -540,11 +544,20 @@ internal sealed class OperationMatcher : IReportLineHandler
         Any,
     }
 
-    /// <summary>One of our operations, as the hot path needs it: 16 bytes, no references.</summary>
+    /// <summary>One of our operations, as the hot path needs it: 24 bytes, no references.</summary>
     private struct Entry
     {
         public long Minor;
+
+        /// <summary>The operation's index in <see cref="_operations"/>.</summary>
+        public int Operation;
+
+        /// <summary>In a payment's chain, the record of its next operation, or <see cref="End"/>.</summary>
         public int Next;
+
+        /// <summary>In a payment's first operation, the record of the payment's last.</summary>
+        public int Last;
+
         public short Currency;
         public bool Closed;
         private byte _kind;
@@ -556,8 +569,7 @@ internal sealed class OperationMatcher : IReportLineHandler
     private struct Lookup
     {
         public uint Hash;
-        public int Target;
-        public int Key;
+        public int Record;
         public bool ByReference;
     }
 
@@ -568,12 +580,6 @@ internal sealed class OperationMatcher : IReportLineHandler
         public int Length;
         public uint Hash;
         public bool ByReference;
-    }
-
-    private struct Chain
-    {
-        public int Head;
-        public int Tail;
     }
 
     private struct Totals

@@ -1,30 +1,42 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Commerce.Payments.Reconciliation;
 
 /// <summary>
-/// An open-addressing hash map from UTF-8 byte keys to a small unmanaged <typeparamref name="TValue"/>, with the keys
-/// copied into one byte arena. Reconciliation looks up the report's references straight from the pipe's bytes (no
-/// string, no UTF-16 conversion); the arrays hold no references, so the garbage collector never scans them. The hash
-/// is seeded per instance, so crafted keys cannot force collisions.
+/// An open-addressing hash map from UTF-8 byte keys to small unmanaged <typeparamref name="TValue"/>s, each value
+/// stored with a copy of its key in one record of an append-only arena. Reconciliation looks up the report's references
+/// straight from the pipe's bytes (no string, no UTF-16 conversion); the arrays hold no references, so the garbage
+/// collector never scans them. The hash is seeded per instance, so crafted keys cannot force collisions.
 /// </summary>
 /// <remarks>
-/// A slot holds the key's 32-bit hash, where its bytes are and the value itself: a lookup that misses, or meets
-/// another key, costs one slot (the arena is read only when the whole hash matches), and one that hits needs the slot
-/// and the key's bytes, which the caller can load side by side with its own data for the value
-/// (<see cref="TryPeek"/>) before the real lookup.
+/// <para>
+/// A slot is the key's 32-bit hash and where its record is. A lookup that misses, or meets another key, costs one slot
+/// (a record is read only when the whole hash matches); one that hits costs the slot and the record, where the value
+/// sits right before the key, so that comparing the key brings in the value's cache line too. Against a million keys
+/// both are cache misses: the caller can start them for a batch of keys ahead of the lookups (<see cref="TouchSlot"/>,
+/// <see cref="TryPeek"/>, <see cref="TouchRecord"/>).
+/// </para>
+/// <para>
+/// Records are addressed by their offset in the arena and never move within it; records without a key
+/// (<see cref="Append"/>) can be linked from keyed ones. A <c>ref</c> to a value is valid until the next record is
+/// added, which may move the arena.
+/// </para>
 /// </remarks>
 internal sealed class Utf8KeyTable<TValue>
     where TValue : unmanaged
 {
     private const int LengthPrefix = sizeof(int);
 
+    private static readonly int ValueSize = Unsafe.SizeOf<TValue>();
+
     private readonly ulong _seed = (ulong)Random.Shared.NextInt64();
     private readonly uint _hashMask;
     private Slot[] _slots;
-    private byte[] _keys;
-    private int _keysUsed;
+    private byte[] _records;
+    private int _recordsUsed;
 
     public Utf8KeyTable(int capacity = 256)
         : this(capacity, uint.MaxValue)
@@ -36,17 +48,20 @@ internal sealed class Utf8KeyTable<TValue>
     {
         _hashMask = hashMask;
         _slots = new Slot[(int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity * 2, 16))];
-        _keys = new byte[Math.Max(capacity * 32, 256)];
+        _records = new byte[Math.Max(capacity * 64, 256)];
     }
 
+    /// <summary>How many keys the table holds.</summary>
     public int Count { get; private set; }
 
-    /// <summary>The value stored under <paramref name="key"/>, added as default (with a copy of the key) if missing.</summary>
-    public ref TValue GetValueRefOrAddDefault(ReadOnlySpan<byte> key, out bool exists) =>
-        ref GetValueRefOrAddDefault(key, Hash(key), out exists);
+    /// <summary>The value of a record: valid until the next record is added.</summary>
+    public ref TValue this[int record] => ref MemoryMarshal.AsRef<TValue>(_records.AsSpan(record, ValueSize));
 
-    /// <summary>As <see cref="GetValueRefOrAddDefault(ReadOnlySpan{byte}, out bool)"/>, with the key's <see cref="Hash"/>.</summary>
-    public ref TValue GetValueRefOrAddDefault(ReadOnlySpan<byte> key, uint hash, out bool exists)
+    /// <summary>The record of <paramref name="key"/>, added with a default value (and a copy of the key) if missing.</summary>
+    public int GetOrAdd(ReadOnlySpan<byte> key, out bool exists) => GetOrAdd(key, Hash(key), out exists);
+
+    /// <summary>As <see cref="GetOrAdd(ReadOnlySpan{byte}, out bool)"/>, with the key's <see cref="Hash"/>.</summary>
+    public int GetOrAdd(ReadOnlySpan<byte> key, uint hash, out bool exists)
     {
         if ((Count + 1) * 2 > _slots.Length)
         {
@@ -57,40 +72,49 @@ internal sealed class Utf8KeyTable<TValue>
         for (var i = (int)hash & mask; ; i = (i + 1) & mask)
         {
             ref var slot = ref _slots[i];
-            if (slot.KeyPlusOne == 0)
+            if (slot.RecordPlusOne == 0)
             {
-                slot = new Slot { Hash = hash, KeyPlusOne = Append(key) + 1 };
+                var record = Add(key);
+                slot = new Slot { Hash = hash, RecordPlusOne = record + 1 };
                 Count++;
                 exists = false;
-                return ref slot.Value;
+                return record;
             }
 
-            if (slot.Hash == hash && KeyEquals(slot.KeyPlusOne - 1, key))
+            if (slot.Hash == hash && KeyEquals(slot.RecordPlusOne - 1, key))
             {
                 exists = true;
-                return ref slot.Value;
+                return slot.RecordPlusOne - 1;
             }
         }
     }
 
-    public bool TryGetValue(ReadOnlySpan<byte> key, out TValue value) => TryGetValue(key, Hash(key), out value);
+    /// <summary>Adds a record that no key leads to (a caller links to it from another record's value).</summary>
+    public int Append(in TValue value)
+    {
+        var record = Add([]);
+        this[record] = value;
+        return record;
+    }
 
-    /// <summary>As <see cref="TryGetValue(ReadOnlySpan{byte}, out TValue)"/>, with the key's <see cref="Hash"/>.</summary>
-    public bool TryGetValue(ReadOnlySpan<byte> key, uint hash, out TValue value)
+    public bool TryFind(ReadOnlySpan<byte> key, out int record) => TryFind(key, Hash(key), out record);
+
+    /// <summary>As <see cref="TryFind(ReadOnlySpan{byte}, out int)"/>, with the key's <see cref="Hash"/>.</summary>
+    public bool TryFind(ReadOnlySpan<byte> key, uint hash, out int record)
     {
         var mask = _slots.Length - 1;
         for (var i = (int)hash & mask; ; i = (i + 1) & mask)
         {
             ref var slot = ref _slots[i];
-            if (slot.KeyPlusOne == 0)
+            if (slot.RecordPlusOne == 0)
             {
-                value = default;
+                record = -1;
                 return false;
             }
 
-            if (slot.Hash == hash && KeyEquals(slot.KeyPlusOne - 1, key))
+            if (slot.Hash == hash && KeyEquals(slot.RecordPlusOne - 1, key))
             {
-                value = slot.Value;
+                record = slot.RecordPlusOne - 1;
                 return true;
             }
         }
@@ -103,32 +127,36 @@ internal sealed class Utf8KeyTable<TValue>
     public uint TouchSlot(uint hash) => _slots[(int)hash & (_slots.Length - 1)].Hash;
 
     /// <summary>
-    /// The value of the first key stored with <paramref name="hash"/> (the looked-up key's own, unless two keys share
-    /// a hash), comparing hashes only, and where that key's bytes are, for <see cref="TouchKey"/>: a guess to start
-    /// loading data ahead of the real lookup, never an answer.
+    /// The record of the first key stored with <paramref name="hash"/> (the looked-up key's own, unless two keys share
+    /// a hash), comparing hashes only: a guess for <see cref="TouchRecord"/>, never an answer.
     /// </summary>
-    public bool TryPeek(uint hash, out TValue value, out int key)
+    public bool TryPeek(uint hash, out int record)
     {
         var mask = _slots.Length - 1;
         for (var i = (int)hash & mask; ; i = (i + 1) & mask)
         {
             ref var slot = ref _slots[i];
-            if (slot.KeyPlusOne == 0)
+            if (slot.RecordPlusOne == 0)
             {
-                (value, key) = (default, -1);
+                record = -1;
                 return false;
             }
 
             if (slot.Hash == hash)
             {
-                (value, key) = (slot.Value, slot.KeyPlusOne - 1);
+                record = slot.RecordPlusOne - 1;
                 return true;
             }
         }
     }
 
-    /// <summary>Loads the key found by <see cref="TryPeek"/> (its length and first bytes), ahead of the lookup; see <see cref="TouchSlot"/>.</summary>
-    public uint TouchKey(int key) => key >= 0 ? _keys[key] : 0u;
+    /// <summary>Loads a record (value and key) ahead of the lookup; see <see cref="TouchSlot"/>.</summary>
+    public uint TouchRecord(int record)
+    {
+        // First and last byte: a record may straddle two cache lines.
+        var last = record + ValueSize + LengthPrefix - 1 + BinaryPrimitives.ReadInt32LittleEndian(_records.AsSpan(record + ValueSize));
+        return (uint)_records[record] + _records[last];
+    }
 
     /// <summary>This table's (seeded) hash of <paramref name="key"/>.</summary>
     public uint Hash(ReadOnlySpan<byte> key)
@@ -158,24 +186,29 @@ internal sealed class Utf8KeyTable<TValue>
         return (uint)h & _hashMask;
     }
 
-    private bool KeyEquals(int at, ReadOnlySpan<byte> key) =>
-        BinaryPrimitives.ReadInt32LittleEndian(_keys.AsSpan(at)) == key.Length
-        && _keys.AsSpan(at + LengthPrefix, key.Length).SequenceEqual(key);
-
-    /// <summary>Copies the key into the arena, after its length; returns where it starts.</summary>
-    private int Append(ReadOnlySpan<byte> key)
+    private bool KeyEquals(int record, ReadOnlySpan<byte> key)
     {
-        var size = LengthPrefix + (long)key.Length;
-        if (_keys.Length - _keysUsed < size)
+        var at = record + ValueSize;
+        return BinaryPrimitives.ReadInt32LittleEndian(_records.AsSpan(at)) == key.Length
+            && _records.AsSpan(at + LengthPrefix, key.Length).SequenceEqual(key);
+    }
+
+    /// <summary>Adds a record: a default value, the key's length and the key, padded to 8 bytes so values stay aligned.</summary>
+    private int Add(ReadOnlySpan<byte> key)
+    {
+        var size = (ValueSize + LengthPrefix + (long)key.Length + 7) & ~7L;
+        if (_records.Length - _recordsUsed < size)
         {
-            Array.Resize(ref _keys, (int)Math.Min(Array.MaxLength, Math.Max(_keysUsed + size, _keys.Length * 2L)));
+            Array.Resize(ref _records, (int)Math.Min(Array.MaxLength & ~7, Math.Max(_recordsUsed + size, _records.Length * 2L)));
         }
 
-        var at = _keysUsed;
-        BinaryPrimitives.WriteInt32LittleEndian(_keys.AsSpan(at), key.Length);
-        key.CopyTo(_keys.AsSpan(at + LengthPrefix));
-        _keysUsed += (int)size;
-        return at;
+        var record = _recordsUsed;
+        var bytes = _records.AsSpan(record, (int)size);
+        bytes[..ValueSize].Clear();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes[ValueSize..], key.Length);
+        key.CopyTo(bytes[(ValueSize + LengthPrefix)..]);
+        _recordsUsed += (int)size;
+        return record;
     }
 
     private void Grow()
@@ -185,10 +218,10 @@ internal sealed class Utf8KeyTable<TValue>
         var mask = _slots.Length - 1;
         foreach (var slot in old)
         {
-            if (slot.KeyPlusOne != 0)
+            if (slot.RecordPlusOne != 0)
             {
                 var i = (int)slot.Hash & mask;
-                while (_slots[i].KeyPlusOne != 0)
+                while (_slots[i].RecordPlusOne != 0)
                 {
                     i = (i + 1) & mask;
                 }
@@ -202,9 +235,7 @@ internal sealed class Utf8KeyTable<TValue>
     {
         public uint Hash;
 
-        /// <summary>Where the key's length and bytes start in the arena, plus one; 0 for an empty slot.</summary>
-        public int KeyPlusOne;
-
-        public TValue Value;
+        /// <summary>Where the key's record starts in the arena, plus one; 0 for an empty slot.</summary>
+        public int RecordPlusOne;
     }
 }
