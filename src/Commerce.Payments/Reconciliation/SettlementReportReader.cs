@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace Commerce.Payments.Reconciliation;
@@ -222,23 +224,43 @@ internal sealed class SettlementReportReader
             return consumed;
         }
 
-        var start = 0;
-        var count = 0;
-        while (true)
-        {
-            var length = line[start..].IndexOf(_delimiter);
-            if (length < 0)
-            {
-                AddField(count++, start, line.Length - start, false);
-                break;
-            }
+        fieldCount = SplitUnquoted(line);
+        return consumed;
+    }
 
-            AddField(count++, start, length, false);
-            start += length + 1;
+    /// <summary>
+    /// Splits a line without quotes at its delimiters, 16 bytes at a time: one vector compare marks every delimiter of
+    /// the block as a bit, where searching field by field would start a search per field.
+    /// </summary>
+    private int SplitUnquoted(ReadOnlySpan<byte> line)
+    {
+        var delimiters = Vector128.Create(_delimiter);
+        var count = 0;
+        var start = 0;
+        var i = 0;
+        for (; i <= line.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+        {
+            var bits = Vector128.Equals(Vector128.Create(line.Slice(i, Vector128<byte>.Count)), delimiters).ExtractMostSignificantBits();
+            while (bits != 0)
+            {
+                var at = i + BitOperations.TrailingZeroCount(bits);
+                AddField(count++, start, at - start, false);
+                start = at + 1;
+                bits &= bits - 1;
+            }
         }
 
-        fieldCount = count;
-        return consumed;
+        for (; i < line.Length; i++)
+        {
+            if (line[i] == _delimiter)
+            {
+                AddField(count++, start, i - start, false);
+                start = i + 1;
+            }
+        }
+
+        AddField(count++, start, line.Length - start, false);
+        return count;
     }
 
     /// <summary>The general path for records holding a quote: a small state machine, still searching with IndexOf.</summary>
