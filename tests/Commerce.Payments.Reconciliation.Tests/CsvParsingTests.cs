@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using Commerce.Payments.Reconciliation;
@@ -137,5 +138,29 @@ public sealed class CsvParsingTests
         var report = await RunAsync(Header + line + "\r\n", [Capture("pay_1", 5, reference: "cap_1")], options: options);
 
         Assert.True(report.IsBalanced);
+    }
+
+    [Fact]
+    public async Task Delimiters_are_found_at_every_offset_of_the_blocks_a_line_is_scanned_in()
+    {
+        // Unquoted lines are split 16 bytes at a time: fields of every width from 0 to 40, so that delimiters fall on
+        // every position of a block, at block edges and in the tail, with empty fields between delimiters and at the end.
+        var csv = new StringBuilder("psp,pad,op,,type,amount,currency,date,tail\n");
+        var ours = new List<SettledOperation>();
+        for (var width = 0; width <= 40; width++)
+        {
+            var psp = $"p{new string('x', width)}";
+            var op = $"o{width}";
+            csv.Append(CultureInfo.InvariantCulture, $"{psp},{new string('-', width)},{op},,capture,{width + 1},USD,d{width},{new string('t', width % 5)}\n");
+            ours.Add(Capture(psp, width + 1, reference: op));
+        }
+
+        csv.Append("p,,o_last,,capture,7,USD,,\n"); // empty pad, empty date, empty tail: short enough for the tail loop only
+        ours.Add(Capture("p", 7, reference: "o_last"));
+
+        var report = await RunAsync(csv.ToString(), ours);
+
+        Assert.True(report.IsBalanced);
+        Assert.Equal(42, report.Matched);
     }
 }

@@ -202,6 +202,34 @@ public sealed class MatchingTests
     }
 
     [Fact]
+    public async Task Many_currencies_keep_their_own_totals_and_mismatches()
+    {
+        // More currencies than the matcher scans by reference before falling back to its dictionary.
+        string[] codes = ["USD", "EUR", "GBP", "JPY", "KWD", "NGN", "AED", "EGP", "CHF", "SEK", "NOK", "DKK"];
+        var csv = new StringBuilder(Header);
+        var ours = new List<SettledOperation>();
+        for (var i = 0; i < codes.Length * 3; i++)
+        {
+            var code = codes[i % codes.Length];
+            csv.Append(CultureInfo.InvariantCulture, $"p{i},o{i},capture,{100 + i},{(i == 30 ? "USD" : code)},\n");
+            ours.Add(Capture($"p{i}", 100 + i, code, $"o{i}"));
+        }
+
+        var report = await RunAsync(csv.ToString(), ours);
+
+        Assert.Equal(codes.Length * 3 - 1, report.Matched);
+        var mismatch = Assert.Single(report.Discrepancies(DiscrepancyKind.CurrencyMismatch));
+        Assert.Equal((Currency.FromCode(codes[6]), Currency.USD), (mismatch.Ours!.Amount.Currency, mismatch.Reported!.Amount.Currency));
+        Assert.Equal(codes.Order(StringComparer.Ordinal), report.MatchedTotals.Select(t => t.Currency.Code));
+        foreach (var total in report.MatchedTotals)
+        {
+            var expected = Enumerable.Range(0, codes.Length * 3).Where(i => i != 30 && codes[i % codes.Length] == total.Currency.Code).ToList();
+            Assert.Equal(expected.Count, total.Captures);
+            Assert.Equal(Money.FromMinorUnits(expected.Sum(i => 100L + i), total.Currency.Code), total.Captured);
+        }
+    }
+
+    [Fact]
     public async Task Our_operations_must_have_a_reference_and_a_currency()
     {
         var error = await Assert.ThrowsAsync<CommerceValidationException>(() =>

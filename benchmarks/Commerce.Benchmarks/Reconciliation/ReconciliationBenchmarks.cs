@@ -96,6 +96,8 @@ public class ReconciliationBenchmarks
         {
             _indexed.Add(operation);
         }
+
+        _indexed.IndexQueued();
     }
 
     [Benchmark(OperationsPerInvoke = Lines, Description = "Parse + match by reference, ours indexed beforehand")]
@@ -225,6 +227,6 @@ public class ReconciliationBenchmarks
     {
         public long Count { get; private set; }
 
-        public void OnOperation(in ReportLine line) => Count++;
+        public void OnOperations(in ReportLineBatch lines) => Count += lines.Count;
     }
 }

@@ -13,56 +13,147 @@ namespace Commerce.Payments.Reconciliation;
 /// </summary>
 /// <remarks>
 /// The hot path works on compact, reference-free arrays: references are looked up by their UTF-8 bytes in
-/// <see cref="Utf8KeyTable"/>s, and each operation's kind, amount, currency and state sit in one 16-byte
-/// <see cref="Entry"/>. Our <see cref="SettledOperation"/> objects are only read back for discrepancies.
+/// <see cref="Utf8KeyTable{TValue}"/>s, and each operation's kind, amount, currency and state sit in one 24-byte
+/// <see cref="Entry"/>, stored right before the key that finds it (the reference, or for the first operation of a
+/// payment, the payment's; a payment's further operations get records of their own, linked from the first), so that a
+/// lookup reads one slot and one record. Our <see cref="SettledOperation"/> objects are only read back for
+/// discrepancies.
 /// </remarks>
 internal sealed class OperationMatcher : IReportLineHandler
 {
     private const int End = -1;
 
+    /// <summary>Operations indexed together (<see cref="IndexQueued"/>): as many as report lines in a batch.</summary>
+    private const int QueueSize = 32;
+
     private readonly IDiscrepancySink _sink;
     private readonly bool _byReference;
-    private readonly Utf8KeyTable _references = new();
-    private readonly Utf8KeyTable _payments = new();
+    private readonly Utf8KeyTable<Entry> _references;
+    private readonly Utf8KeyTable<Entry> _payments;
     private readonly Dictionary<Currency, short> _currencyIds = [];
     private readonly List<Currency> _currencies = [];
-    private Utf8KeyTable? _unknownReferences;
-    private Entry[] _entries = new Entry[256];
+    private readonly uint _hashMask;
+    private readonly SettledOperation[] _queued = new SettledOperation[QueueSize];
+    private readonly Insert[] _inserts = new Insert[QueueSize];
+    private Utf8KeyTable<byte>? _unknownReferences;
     private SettledOperation[] _operations = new SettledOperation[256];
-    private Chain[] _chains = new Chain[256];
+    private int[] _records = new int[256]; // per operation, as added: its entry's record in _references, or ~record in _payments
     private Totals[] _totals = new Totals[4];
     private byte[] _utf8 = new byte[256];
+    private byte[] _queuedKeys = new byte[QueueSize * 64];
+    private Lookup[] _lookups = new Lookup[32];
+    private int _queuedCount;
     private int _count;
     private List<ReportedOperation>? _deferred;
-    private Currency _lastCurrency;
-    private short _lastCurrencyId = -1;
+    private uint _touched; // the loads issued ahead (OnOperations, IndexQueued): kept, so that they are not optimized away
 
     public OperationMatcher(bool byReference, IDiscrepancySink sink)
+        : this(byReference, sink, uint.MaxValue)
+    {
+    }
+
+    /// <summary>For tests: <paramref name="hashMask"/> keeps only some bits of the tables' hashes, so that keys collide.</summary>
+    internal OperationMatcher(bool byReference, IDiscrepancySink sink, uint hashMask)
     {
         _byReference = byReference;
         _sink = sink;
+        _hashMask = hashMask;
+        _references = new Utf8KeyTable<Entry>(256, hashMask);
+        _payments = new Utf8KeyTable<Entry>(256, hashMask);
     }
 
     public long OurOperations { get; private set; }
 
     public long Matched { get; private set; }
 
+    /// <summary>Queues one of our operations; it is indexed with the next batch (see <see cref="IndexQueued"/>).</summary>
     public void Add(SettledOperation operation)
     {
         OurOperations++;
         if (operation is null || string.IsNullOrEmpty(operation.PspReference) || operation.Amount.Currency == default
             || operation.Kind is not (SettlementKind.Capture or SettlementKind.Refund))
         {
+            IndexQueued();
             throw new CommerceValidationException(
                 PaymentErrorCodes.InvalidRequest,
                 $"Our operation #{OurOperations} needs a PSP reference, a kind and an amount with a currency.",
                 "ours");
         }
 
-        var index = _count;
-        if (_byReference && !string.IsNullOrEmpty(operation.OperationReference))
+        _queued[_queuedCount++] = operation;
+        if (_queuedCount == _queued.Length)
         {
-            ref var slot = ref _references.GetValueRefOrAddDefault(Utf8(operation.OperationReference), out var exists);
+            IndexQueued();
+        }
+    }
+
+    /// <summary>
+    /// Indexes the operations <see cref="Add"/> has queued, in order. Inserting into a table of a million keys misses
+    /// the cache on every slot, and one at a time, with the caller's enumeration between inserts, the misses add up;
+    /// so operations are queued by <see cref="QueueSize"/>, their keys encoded and hashed, all their slots loaded in a
+    /// loop that does little else (see <see cref="OnOperations"/>), and only then inserted. Matching and
+    /// <see cref="Finish"/> index what is still queued first; the streaming API calls this after every
+    /// <see cref="Add"/>, so that a duplicate on our side is yielded as soon as it is read.
+    /// </summary>
+    public void IndexQueued()
+    {
+        var count = _queuedCount;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _queuedCount = 0;
+        var inserts = _inserts.AsSpan(0, count);
+
+        // The operation references' strings first, in a loop of their own so that their cache misses overlap (Add read
+        // the operations and their payment references, not these).
+        uint touched = 0;
+        if (_byReference)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                touched += (uint)(_queued[i].OperationReference?.Length ?? 0);
+            }
+        }
+
+        var used = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var operation = _queued[i];
+            var byReference = _byReference && !string.IsNullOrEmpty(operation.OperationReference);
+            var text = byReference ? operation.OperationReference! : operation.PspReference;
+            var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+            if (_queuedKeys.Length - used < max)
+            {
+                Array.Resize(ref _queuedKeys, Math.Max(used + max, _queuedKeys.Length * 2));
+            }
+
+            var length = Encoding.UTF8.GetBytes(text, _queuedKeys.AsSpan(used));
+            var key = _queuedKeys.AsSpan(used, length);
+            inserts[i] = new Insert { Start = used, Length = length, ByReference = byReference, Hash = byReference ? _references.Hash(key) : _payments.Hash(key) };
+            used += length;
+        }
+
+        foreach (ref readonly var insert in inserts)
+        {
+            touched += insert.ByReference ? _references.TouchSlot(insert.Hash) : _payments.TouchSlot(insert.Hash);
+        }
+
+        _touched = touched;
+        for (var i = 0; i < count; i++)
+        {
+            ref readonly var insert = ref inserts[i];
+            Index(_queued[i], _queuedKeys.AsSpan(insert.Start, insert.Length), insert.ByReference, insert.Hash);
+            _queued[i] = null!;
+        }
+    }
+
+    private void Index(SettledOperation operation, ReadOnlySpan<byte> key, bool byReference, uint hash)
+    {
+        if (byReference)
+        {
+            var record = _references.GetOrAdd(key, hash, out var exists);
             if (exists)
             {
                 if (_sink.Count(DiscrepancyKind.DuplicateOnOurSide))
@@ -73,38 +164,92 @@ internal sealed class OperationMatcher : IReportLineHandler
                 return;
             }
 
-            slot = index;
-            Store(operation);
+            _references[record] = NewEntry(operation, last: End);
+            Store(operation, record);
             return;
         }
 
-        Store(operation);
-        ref var chainIndex = ref _payments.GetValueRefOrAddDefault(Utf8(operation.PspReference), out var known);
-        if (known)
+        var first = _payments.GetOrAdd(key, hash, out var known);
+        if (!known)
         {
-            ref var chain = ref _chains[chainIndex];
-            _entries[chain.Tail].Next = index;
-            chain.Tail = index;
+            _payments[first] = NewEntry(operation, last: first);
+            Store(operation, ~first);
             return;
         }
 
-        chainIndex = _payments.Count - 1;
-        if (chainIndex == _chains.Length)
-        {
-            Array.Resize(ref _chains, _chains.Length * 2);
-        }
-
-        _chains[chainIndex] = new Chain { Head = index, Tail = index };
+        var next = _payments.Append(NewEntry(operation, last: End));
+        ref var head = ref _payments[first]; // taken after Append, which may move the records
+        _payments[head.Last].Next = next;
+        head.Last = next;
+        Store(operation, ~next);
     }
 
-    public void OnOperation(in ReportLine line)
+    /// <summary>
+    /// Matches a batch of lines, in order. Against a million operations the tables are far larger than the caches, and
+    /// a lookup is a chain of two cache misses (the slot, then the record holding the entry and the key). Matching the
+    /// lines one by one, the parsing between lookups keeps the processor from running ahead to the next line's loads,
+    /// so the misses add up. Here every step's loads are issued for the whole batch, each step in a loop that does
+    /// little else, so that many misses are in flight at once; the lines are then matched in order from the cache. The
+    /// loads are plain reads (a prefetch instruction needs unsafe code), and only hints: the matching itself does not
+    /// depend on them.
+    /// </summary>
+    public void OnOperations(in ReportLineBatch lines)
+    {
+        IndexQueued();
+        var count = lines.Count;
+        if (_lookups.Length < count)
+        {
+            _lookups = new Lookup[count];
+        }
+
+        var lookups = _lookups.AsSpan(0, count);
+        for (var i = 0; i < count; i++)
+        {
+            var line = lines[i];
+            var byReference = ByReference(line);
+            lookups[i] = new Lookup
+            {
+                ByReference = byReference,
+                Hash = byReference ? _references.Hash(line.OperationReference) : _payments.Hash(line.PspReference),
+            };
+        }
+
+        uint touched = 0;
+        foreach (ref readonly var lookup in lookups)
+        {
+            touched += lookup.ByReference ? _references.TouchSlot(lookup.Hash) : _payments.TouchSlot(lookup.Hash);
+        }
+
+        foreach (ref var lookup in lookups)
+        {
+            (lookup.ByReference ? _references : _payments).TryPeek(lookup.Hash, out lookup.Record);
+        }
+
+        foreach (ref readonly var lookup in lookups)
+        {
+            if (lookup.Record >= 0)
+            {
+                touched += (lookup.ByReference ? _references : _payments).TouchRecord(lookup.Record);
+            }
+        }
+
+        _touched = touched;
+        for (var i = 0; i < count; i++)
+        {
+            OnOperation(lines[i], lookups[i].Hash);
+        }
+    }
+
+    private bool ByReference(in ReportLine line) => _byReference && !line.OperationReference.IsEmpty;
+
+    private void OnOperation(in ReportLine line, uint hash)
     {
         var currency = CurrencyId(line.Currency);
-        if (_byReference && !line.OperationReference.IsEmpty)
+        if (ByReference(line))
         {
-            if (_references.TryGetValue(line.OperationReference, out var index) && _entries[index].Kind == line.Kind)
+            if (_references.TryFind(line.OperationReference, hash, out var record) && _references[record].Kind == line.Kind)
             {
-                ref var entry = ref _entries[index];
+                ref var entry = ref _references[record];
                 if (entry.Closed)
                 {
                     Report(DiscrepancyKind.DuplicateInReport, null, line);
@@ -114,11 +259,11 @@ internal sealed class OperationMatcher : IReportLineHandler
                 entry.Closed = true;
                 if (entry.Currency != currency)
                 {
-                    Report(DiscrepancyKind.CurrencyMismatch, _operations[index], line);
+                    Report(DiscrepancyKind.CurrencyMismatch, _operations[entry.Operation], line);
                 }
                 else if (entry.Minor != line.AmountMinor)
                 {
-                    Report(DiscrepancyKind.AmountMismatch, _operations[index], line);
+                    Report(DiscrepancyKind.AmountMismatch, _operations[entry.Operation], line);
                 }
                 else
                 {
@@ -130,21 +275,24 @@ internal sealed class OperationMatcher : IReportLineHandler
 
             // A reference we do not hold: a repeat of one seen before is a duplicate; otherwise it may still be one of
             // our operations recorded without its reference.
-            _unknownReferences ??= new Utf8KeyTable();
-            _unknownReferences.GetValueRefOrAddDefault(line.OperationReference, out var seen);
+            _unknownReferences ??= new Utf8KeyTable<byte>(256, _hashMask);
+            _unknownReferences.GetOrAdd(line.OperationReference, out var seen);
             if (seen)
             {
                 Report(DiscrepancyKind.DuplicateInReport, null, line);
                 return;
             }
+
+            hash = _payments.Hash(line.PspReference);
         }
 
-        MatchByPayment(line, currency);
+        MatchByPayment(line, currency, hash);
     }
 
     /// <summary>Pairs the lines kept aside, then reports every operation of ours the report did not settle.</summary>
     public void Finish()
     {
+        IndexQueued();
         if (_deferred is { } deferred)
         {
             // Most telling evidence first: the same amount in another currency, then the closest amount in the same
@@ -166,7 +314,9 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         for (var i = 0; i < _count; i++)
         {
-            if (!_entries[i].Closed && _sink.Count(DiscrepancyKind.MissingAtPsp))
+            var at = _records[i];
+            var closed = at >= 0 ? _references[at].Closed : _payments[~at].Closed;
+            if (!closed && _sink.Count(DiscrepancyKind.MissingAtPsp))
             {
                 _sink.Add(new ReconciliationDiscrepancy(DiscrepancyKind.MissingAtPsp, _operations[i], null));
             }
@@ -181,9 +331,9 @@ internal sealed class OperationMatcher : IReportLineHandler
             .Select(static t => new MatchedTotal(
                 t.Currency, t.Totals.Captures, new Money(t.Totals.Captured, t.Currency), t.Totals.Refunds, new Money(t.Totals.Refunded, t.Currency)))];
 
-    private void MatchByPayment(in ReportLine line, short currency)
+    private void MatchByPayment(in ReportLine line, short currency, uint hash)
     {
-        if (line.PspReference.IsEmpty || !_payments.TryGetValue(line.PspReference, out var chainIndex))
+        if (line.PspReference.IsEmpty || !_payments.TryFind(line.PspReference, hash, out var first))
         {
             Report(DiscrepancyKind.MissingOnOurSide, null, line);
             return;
@@ -191,9 +341,9 @@ internal sealed class OperationMatcher : IReportLineHandler
 
         var openSameKind = false;
         var closedExact = false;
-        for (var i = _chains[chainIndex].Head; i != End; i = _entries[i].Next)
+        for (var i = first; i != End; i = _payments[i].Next)
         {
-            ref var entry = ref _entries[i];
+            ref var entry = ref _payments[i];
             if (entry.Kind != line.Kind)
             {
                 continue;
@@ -233,9 +383,9 @@ internal sealed class OperationMatcher : IReportLineHandler
         var minor = reported.Amount.MinorUnits;
         var pick = End;
         var distance = ulong.MaxValue;
-        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
+        for (var i = FirstOf(reported); i != End; i = _payments[i].Next)
         {
-            var entry = _entries[i];
+            var entry = _payments[i];
             if (entry.Closed || entry.Kind != reported.Kind)
             {
                 continue;
@@ -261,11 +411,12 @@ internal sealed class OperationMatcher : IReportLineHandler
             return false;
         }
 
-        _entries[pick].Closed = true;
+        ref var picked = ref _payments[pick];
+        picked.Closed = true;
         var kind = pairing == Pairing.SameCurrency ? DiscrepancyKind.AmountMismatch : DiscrepancyKind.CurrencyMismatch;
         if (_sink.Count(kind))
         {
-            _sink.Add(new ReconciliationDiscrepancy(kind, _operations[pick], reported));
+            _sink.Add(new ReconciliationDiscrepancy(kind, _operations[picked.Operation], reported));
         }
 
         return true;
@@ -276,9 +427,9 @@ internal sealed class OperationMatcher : IReportLineHandler
     private bool HasClosedExact(ReportedOperation reported)
     {
         var currency = CurrencyId(reported.Amount.Currency);
-        for (var i = ChainOf(reported).Head; i != End; i = _entries[i].Next)
+        for (var i = FirstOf(reported); i != End; i = _payments[i].Next)
         {
-            var entry = _entries[i];
+            var entry = _payments[i];
             if (entry.Closed && entry.Kind == reported.Kind && entry.Currency == currency && entry.Minor == reported.Amount.MinorUnits)
             {
                 return true;
@@ -288,9 +439,9 @@ internal sealed class OperationMatcher : IReportLineHandler
         return false;
     }
 
-    /// <summary>The chain of a line kept aside (it was kept because its payment has one).</summary>
-    private Chain ChainOf(ReportedOperation reported) =>
-        _payments.TryGetValue(Utf8(reported.PspReference), out var chainIndex) ? _chains[chainIndex] : new Chain { Head = End, Tail = End };
+    /// <summary>The first operation of the payment of a line kept aside (it was kept because the payment has one).</summary>
+    private int FirstOf(ReportedOperation reported) =>
+        _payments.TryFind(Utf8(reported.PspReference), out var first) ? first : End;
 
     private void Report(DiscrepancyKind kind, SettledOperation? ours, in ReportLine line)
     {
@@ -323,30 +474,41 @@ internal sealed class OperationMatcher : IReportLineHandler
         }
     }
 
-    private void Store(SettledOperation operation)
+    private Entry NewEntry(SettledOperation operation, int last) => new()
     {
-        if (_count == _entries.Length)
+        Minor = operation.Amount.MinorUnits,
+        Operation = _count,
+        Next = End,
+        Last = last,
+        Currency = CurrencyId(operation.Amount.Currency),
+        Kind = operation.Kind,
+    };
+
+    private void Store(SettledOperation operation, int entry)
+    {
+        if (_count == _operations.Length)
         {
-            Array.Resize(ref _entries, _count * 2);
             Array.Resize(ref _operations, _count * 2);
+            Array.Resize(ref _records, _count * 2);
         }
 
-        _entries[_count] = new Entry
-        {
-            Minor = operation.Amount.MinorUnits,
-            Next = End,
-            Currency = CurrencyId(operation.Amount.Currency),
-            Kind = operation.Kind,
-        };
         _operations[_count] = operation;
+        _records[_count] = entry;
         _count++;
     }
 
     private short CurrencyId(Currency currency)
     {
-        if (_lastCurrencyId >= 0 && currency == _lastCurrency)
+        // A run sees few currencies, and equal currencies share their code string (Currency's table): scanning the
+        // first few by reference is cheaper than hashing the code. The dictionary has the last word.
+        var code = currency.Code;
+        var scan = Math.Min(_currencies.Count, 8);
+        for (var i = 0; i < scan; i++)
         {
-            return _lastCurrencyId;
+            if (ReferenceEquals(_currencies[i].Code, code))
+            {
+                return (short)i;
+            }
         }
 
         if (!_currencyIds.TryGetValue(currency, out var id))
@@ -360,8 +522,6 @@ internal sealed class OperationMatcher : IReportLineHandler
             }
         }
 
-        _lastCurrency = currency;
-        _lastCurrencyId = id;
         return id;
     }
 
@@ -384,11 +544,20 @@ internal sealed class OperationMatcher : IReportLineHandler
         Any,
     }
 
-    /// <summary>One of our operations, as the hot path needs it: 16 bytes, no references.</summary>
+    /// <summary>One of our operations, as the hot path needs it: 24 bytes, no references.</summary>
     private struct Entry
     {
         public long Minor;
+
+        /// <summary>The operation's index in <see cref="_operations"/>.</summary>
+        public int Operation;
+
+        /// <summary>In a payment's chain, the record of its next operation, or <see cref="End"/>.</summary>
         public int Next;
+
+        /// <summary>In a payment's first operation, the record of the payment's last.</summary>
+        public int Last;
+
         public short Currency;
         public bool Closed;
         private byte _kind;
@@ -396,10 +565,21 @@ internal sealed class OperationMatcher : IReportLineHandler
         public SettlementKind Kind { readonly get => (SettlementKind)_kind; set => _kind = (byte)value; }
     }
 
-    private struct Chain
+    /// <summary>A line's lookup in a batch, as <see cref="OnOperations"/> prepares it.</summary>
+    private struct Lookup
     {
-        public int Head;
-        public int Tail;
+        public uint Hash;
+        public int Record;
+        public bool ByReference;
+    }
+
+    /// <summary>A queued operation's key, as <see cref="IndexQueued"/> prepares it.</summary>
+    private struct Insert
+    {
+        public int Start;
+        public int Length;
+        public uint Hash;
+        public bool ByReference;
     }
 
     private struct Totals

@@ -42,8 +42,48 @@ internal readonly ref struct ReportLine
         Date.IsEmpty ? null : Encoding.UTF8.GetString(Date));
 }
 
+/// <summary>
+/// Capture and refund lines parsed from one stretch of the report buffer, in report order: valid only during the
+/// callback. Handing lines over in batches lets the handler start the memory loads of every line's lookup before it
+/// needs the first, so their cache misses overlap instead of adding up.
+/// </summary>
+internal readonly ref struct ReportLineBatch
+{
+    private readonly ReadOnlySpan<PendingLine> _lines;
+    private readonly ReadOnlySpan<byte> _buffer;
+    private readonly ReadOnlySpan<byte> _unescaped;
+
+    public ReportLineBatch(ReadOnlySpan<PendingLine> lines, ReadOnlySpan<byte> buffer, ReadOnlySpan<byte> unescaped)
+    {
+        _lines = lines;
+        _buffer = buffer;
+        _unescaped = unescaped;
+    }
+
+    public int Count => _lines.Length;
+
+    public ReportLine this[int index]
+    {
+        get
+        {
+            ref readonly var line = ref _lines[index];
+            return new ReportLine(line.LineNumber, Text(line.PspReference), Text(line.OperationReference), line.Kind, line.AmountMinor, line.Currency, Text(line.Date));
+        }
+    }
+
+    private ReadOnlySpan<byte> Text(TextRange range) =>
+        (range.Unescaped ? _unescaped : _buffer).Slice(range.Start, range.Length);
+}
+
+/// <summary>A parsed line waiting in a batch, its text fields located in the reader's buffers.</summary>
+internal readonly record struct PendingLine(
+    long LineNumber, TextRange PspReference, TextRange OperationReference, SettlementKind Kind, long AmountMinor, Currency Currency, TextRange Date);
+
+/// <summary>Where a field's bytes lie: in the buffer the record was parsed from, or (doubled quotes undone) in the unescape buffer.</summary>
+internal readonly record struct TextRange(int Start, int Length, bool Unescaped);
+
 /// <summary>Receives the capture and refund lines of a report, in order.</summary>
 internal interface IReportLineHandler
 {
-    void OnOperation(in ReportLine line);
+    void OnOperations(in ReportLineBatch lines);
 }

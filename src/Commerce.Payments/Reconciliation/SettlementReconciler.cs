@@ -38,6 +38,9 @@ public sealed class SettlementReconciler
         _options = options;
     }
 
+    /// <summary>For tests: keeps only some bits of the lookup tables' hashes, so that references collide.</summary>
+    internal uint HashMask { get; init; } = uint.MaxValue;
+
     /// <summary>Reconciles a report read from <paramref name="report"/>, which is left open.</summary>
     /// <param name="ours">Our settled captures and refunds.</param>
     /// <param name="report">The CSV report, UTF-8.</param>
@@ -61,7 +64,7 @@ public sealed class SettlementReconciler
         ArgumentNullException.ThrowIfNull(ours);
         ArgumentNullException.ThrowIfNull(report);
         var sink = new CappedDiscrepancySink(_options.MaxDiscrepanciesPerKind);
-        var matcher = new OperationMatcher(_format.OperationReferenceColumn is not null, sink);
+        var matcher = new OperationMatcher(_format.OperationReferenceColumn is not null, sink, HashMask);
         var reader = new SettlementReportReader(report, _format, _options.MaxLineLength);
         try
         {
@@ -100,13 +103,14 @@ public sealed class SettlementReconciler
         ArgumentNullException.ThrowIfNull(ours);
         ArgumentNullException.ThrowIfNull(report);
         var sink = new QueueDiscrepancySink();
-        var matcher = new OperationMatcher(_format.OperationReferenceColumn is not null, sink);
+        var matcher = new OperationMatcher(_format.OperationReferenceColumn is not null, sink, HashMask);
         var reader = new SettlementReportReader(report, _format, _options.MaxLineLength);
         try
         {
             await foreach (var operation in ours.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 matcher.Add(operation);
+                matcher.IndexQueued(); // so that a duplicate on our side is yielded at once
                 while (sink.Pending.TryDequeue(out var discrepancy))
                 {
                     yield return discrepancy;
