@@ -17,6 +17,7 @@ internal sealed class PaymentsLoadOptions
           --schema <name>              schema to (re)create; it is dropped first (default bench_payments)
           --pgbench <path>|off         pgbench executable, or off (default: $PG_BIN/pgbench, else pgbench on PATH)
           --pgbench-threads <n>        pgbench -j (default 2)
+          --pgbench-batch <k>          pgbench: k payments per call, as the store coalesces them (default 1)
           --engine on|off              run the engine (default on)
           --print-script               print the pgbench script and exit
           --output <file>              also write the result table (markdown) there
@@ -37,6 +38,8 @@ internal sealed class PaymentsLoadOptions
     public string? PgBench { get; private set; } = DefaultPgBench();
 
     public int PgBenchThreads { get; private set; } = 2;
+
+    public int PgBenchBatch { get; private set; } = 1;
 
     public bool Engine { get; private set; } = true;
 
@@ -77,6 +80,7 @@ internal sealed class PaymentsLoadOptions
                 case "--schema": options.Schema = value; break;
                 case "--pgbench": options.PgBench = value == "off" ? null : value; break;
                 case "--pgbench-threads": options.PgBenchThreads = Positive(value); break;
+                case "--pgbench-batch": options.PgBenchBatch = Positive(value); break;
                 case "--engine": options.Engine = value != "off"; break;
                 case "--output": options.Output = value; break;
                 default: throw new ArgumentException($"Unknown option {name}.\n{Usage}");

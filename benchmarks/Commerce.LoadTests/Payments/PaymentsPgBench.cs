@@ -3,7 +3,7 @@ namespace Commerce.LoadTests.Payments;
 /// <summary>
 /// The raw limit of the payments engine: pgbench making, per authorize+capture pair, the same eight database calls that
 /// <c>PaymentService</c> makes through <c>PostgreSqlPaymentStore</c>, with the same functions, the same row contents and
-/// each call its own durable transaction: claim the authorize key (<c>payment_claim_keys</c>), read the payment, write
+/// each call its own durable transaction (with <c>--pgbench-batch k</c>, each call for k payments): claim the authorize key (<c>payment_claim_keys</c>), read the payment, write
 /// it with a pending attempt (<c>payment_write_many</c>), write the settled authorization (event, completed key); then
 /// the same four for the capture, whose settling write also books the journal entry. The store coalesces concurrent
 /// calls of one kind into one call over arrays; pgbench makes each call for one payment (arrays of one). Only the PSP
@@ -12,6 +12,12 @@ namespace Commerce.LoadTests.Payments;
 internal static class PaymentsPgBench
 {
     private const string Fingerprint = "9f2c4e6a8b0d1f3a5c7e9b1d3f5a7c9e";
+
+    /// <summary>The script with <paramref name="batch"/> payments per call (see <see cref="PgBenchBatching"/>).</summary>
+    public static string Script(string schema, string idPrefix, int batch) =>
+        batch == 1
+            ? Script(schema, idPrefix)
+            : string.Join('\n', Script(schema, idPrefix).Split('\n').Select(line => line.StartsWith('\\') ? line : PgBenchBatching.Batched(line, batch, skus: 1)));
 
     public static string Script(string schema, string idPrefix)
     {
