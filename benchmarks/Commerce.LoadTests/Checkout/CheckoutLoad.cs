@@ -7,9 +7,9 @@ using Commerce.Events;
 using Commerce.Inventory;
 using Commerce.Payments.Providers.Simulated;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Hosting;
 
 namespace Commerce.LoadTests.Checkout;
 
