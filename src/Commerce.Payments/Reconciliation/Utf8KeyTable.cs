@@ -100,25 +100,7 @@ internal sealed class Utf8KeyTable<TValue>
     public bool TryFind(ReadOnlySpan<byte> key, out int record) => TryFind(key, Hash(key), out record);
 
     /// <summary>As <see cref="TryFind(ReadOnlySpan{byte}, out int)"/>, with the key's <see cref="Hash"/>.</summary>
-    public bool TryFind(ReadOnlySpan<byte> key, uint hash, out int record)
-    {
-        var mask = _slots.Length - 1;
-        for (var i = (int)hash & mask; ; i = (i + 1) & mask)
-        {
-            ref var slot = ref _slots[i];
-            if (slot.RecordPlusOne == 0)
-            {
-                record = -1;
-                return false;
-            }
-
-            if (slot.Hash == hash && KeyEquals(slot.RecordPlusOne - 1, key))
-            {
-                record = slot.RecordPlusOne - 1;
-                return true;
-            }
-        }
-    }
+    public bool TryFind(ReadOnlySpan<byte> key, uint hash, out int record) => TryProbe(hash, key, matchKey: true, out record);
 
     /// <summary>
     /// Loads the slot where a lookup of <paramref name="hash"/> starts, ahead of the lookup: called for a batch of keys
@@ -130,25 +112,7 @@ internal sealed class Utf8KeyTable<TValue>
     /// The record of the first key stored with <paramref name="hash"/> (the looked-up key's own, unless two keys share
     /// a hash), comparing hashes only: a guess for <see cref="TouchRecord"/>, never an answer.
     /// </summary>
-    public bool TryPeek(uint hash, out int record)
-    {
-        var mask = _slots.Length - 1;
-        for (var i = (int)hash & mask; ; i = (i + 1) & mask)
-        {
-            ref var slot = ref _slots[i];
-            if (slot.RecordPlusOne == 0)
-            {
-                record = -1;
-                return false;
-            }
-
-            if (slot.Hash == hash)
-            {
-                record = slot.RecordPlusOne - 1;
-                return true;
-            }
-        }
-    }
+    public bool TryPeek(uint hash, out int record) => TryProbe(hash, default, matchKey: false, out record);
 
     /// <summary>Loads a record (value and key) ahead of the lookup; see <see cref="TouchSlot"/>.</summary>
     public uint TouchRecord(int record)
@@ -184,6 +148,28 @@ internal sealed class Utf8KeyTable<TValue>
         h *= 0xC4CEB9FE1A85EC53;
         h ^= h >> 33;
         return (uint)h & _hashMask;
+    }
+
+    /// <summary>Walks the probe sequence of <paramref name="hash"/> to the first slot with that hash (and, if asked, that key).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryProbe(uint hash, ReadOnlySpan<byte> key, bool matchKey, out int record)
+    {
+        var mask = _slots.Length - 1;
+        for (var i = (int)hash & mask; ; i = (i + 1) & mask)
+        {
+            ref var slot = ref _slots[i];
+            if (slot.RecordPlusOne == 0)
+            {
+                record = -1;
+                return false;
+            }
+
+            if (slot.Hash == hash && (!matchKey || KeyEquals(slot.RecordPlusOne - 1, key)))
+            {
+                record = slot.RecordPlusOne - 1;
+                return true;
+            }
+        }
     }
 
     private bool KeyEquals(int record, ReadOnlySpan<byte> key)
