@@ -221,19 +221,5 @@ public static class CheckoutLoad
         return (line, consistent);
     }
 
-    /// <summary>Counts what the relays deliver; the events themselves are dropped.</summary>
-    private sealed class CountingPublisher : IEventPublisher
-    {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public ValueTask PublishAsync(IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken)
-        {
-            Interlocked.Add(ref _count, events.Count);
-            return ValueTask.CompletedTask;
-        }
-    }
-
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 }

@@ -252,19 +252,6 @@ internal static class OrderingLoad
 
         public string? FirstError { get; set; }
     }
-
-    private sealed class CountingPublisher : IEventPublisher
-    {
-        private long _count;
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public ValueTask PublishAsync(IReadOnlyList<EventEnvelope> events, CancellationToken cancellationToken)
-        {
-            Interlocked.Add(ref _count, events.Count);
-            return ValueTask.CompletedTask;
-        }
-    }
 }
 
 /// <summary>One contestant's figures: transitions per second and per-transition latency in the measured window.</summary>
