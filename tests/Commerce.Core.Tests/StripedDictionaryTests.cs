@@ -1,4 +1,6 @@
 using Commerce.Collections;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace Commerce.Core.Tests;
 
@@ -95,5 +97,117 @@ public sealed class StripedDictionaryTests
 
         Assert.Equal(Enumerable.Range(0, 1_000), seen.Order());
         Assert.Equal(0, map.Count);
+    }
+
+    [Fact]
+    public void Random_operations_agree_with_a_dictionary()
+    {
+        // Keys from a small range so that adds, removes and re-adds meet: free entries are reused, chains get long, and
+        // (with a thousand keys live) the buckets grow and entries spill over into further chunks.
+        var operations = (
+            from op in Gen.Choose(0, 6)
+            from key in Gen.Choose(0, 1_500)
+            from value in Gen.Choose(0, 9)
+            select (Op: op, Key: key, Value: value)).ArrayOf();
+        var property = Prop.ForAll(operations.ToArbitrary(), ((int Op, int Key, int Value)[] ops) =>
+        {
+            foreach (var stripes in new[] { 1, 4 })
+            {
+                var map = new StripedDictionary<int, int>(null, stripes);
+                var model = new Dictionary<int, int>();
+                foreach (var (op, key, value) in ops)
+                {
+                    switch (op)
+                    {
+                        case 0:
+                            Assert.Equal(model.TryAdd(key, value), map.TryAdd(key, value));
+                            break;
+                        case 1:
+                            map[key] = value;
+                            model[key] = value;
+                            break;
+                        case 2:
+                            var updates = model.TryGetValue(key, out var current) && current == value;
+                            Assert.Equal(updates, map.TryUpdate(key, value + 1, comparand: value));
+                            if (updates)
+                            {
+                                model[key] = value + 1;
+                            }
+
+                            break;
+                        case 3:
+                            Assert.Equal(model.Remove(key, out var removed), map.TryRemove(key, out var mapRemoved));
+                            Assert.Equal(removed, mapRemoved);
+                            break;
+                        case 4:
+                            var removes = model.TryGetValue(key, out var held) && held == value;
+                            Assert.Equal(removes, map.TryRemove(key, value));
+                            if (removes)
+                            {
+                                model.Remove(key);
+                            }
+
+                            break;
+                        case 5:
+                            Assert.Equal(model.TryGetValue(key, out var existing) ? existing : value, map.GetOrAdd(key, static (_, v) => v, value));
+                            model.TryAdd(key, value);
+                            break;
+                        default:
+                            Assert.Equal(model.TryGetValue(key, out var expected), map.TryGetValue(key, out var actual));
+                            Assert.Equal(expected, actual);
+                            Assert.Equal(model.ContainsKey(key), map.ContainsKey(key));
+                            break;
+                    }
+                }
+
+                Assert.Equal(model.Count, map.Count);
+                Assert.Equal(model.OrderBy(static e => e.Key), map.SnapshotEntries().OrderBy(static e => e.Key));
+                Assert.Equal(model.OrderBy(static e => e.Key), map.ScanEntries().OrderBy(static e => e.Key));
+                Assert.Equal(model.Values.Order(), map.SnapshotValues().Order());
+            }
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300).WithEndSize(4_000), property);
+    }
+
+    [Fact]
+    public void Keys_that_all_hash_alike_stay_apart_through_growth_and_removal()
+    {
+        var map = new StripedDictionary<string, int>(new OneHashComparer(), stripes: 2);
+        for (var i = 0; i < 600; i++)
+        {
+            Assert.True(map.TryAdd($"k{i}", i));
+        }
+
+        for (var i = 0; i < 600; i += 2)
+        {
+            Assert.True(map.TryRemove($"k{i}", out var removed));
+            Assert.Equal(i, removed);
+        }
+
+        for (var i = 0; i < 600; i++)
+        {
+            Assert.Equal(i % 2 == 1, map.TryGetValue($"k{i}", out var value));
+            Assert.Equal(i % 2 == 1 ? i : 0, value);
+        }
+
+        Assert.Equal(300, map.Count);
+    }
+
+    [Fact]
+    public void A_failed_factory_adds_nothing()
+    {
+        var map = new StripedDictionary<string, string>(StringComparer.Ordinal, stripes: 1);
+
+        Assert.Throws<InvalidOperationException>(() => map.GetOrAdd("a", static (_, _) => throw new InvalidOperationException(), 0));
+
+        Assert.False(map.ContainsKey("a"));
+        Assert.Equal(0, map.Count);
+    }
+
+    private sealed class OneHashComparer : IEqualityComparer<string>
+    {
+        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string obj) => 42;
     }
 }
