@@ -267,7 +267,7 @@ public abstract partial class PaymentStoreConformance
         Assert.Equal(1, Alpha.Authorizations);
         Assert.Equal(1, Alpha.Calls);
         var key = await Keys.GetKeyAsync(request.IdempotencyKey.Value, default);
-        Assert.Equal(IdempotencyState.Completed, key!.State);
+        Assert.Equal(IdempotencyState.Completed, key!.Value.State);
     }
 
     [Fact]

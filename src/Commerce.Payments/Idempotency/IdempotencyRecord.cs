@@ -21,9 +21,16 @@ public enum IdempotencyState
 /// <param name="FailureMessage">The reason, when it did not succeed.</param>
 public readonly record struct StoredPaymentResult(PaymentOutcome Outcome, PaymentStatus Status, int AttemptNumber, string? FailureCode, string? FailureMessage);
 
-/// <summary>A caller's idempotency key and what it is bound to.</summary>
-public sealed record IdempotencyRecord
+/// <summary>
+/// A caller's idempotency key and what it is bound to. A value: the stores keep it inline (the in-memory one in its
+/// table's entries) and a request copies it, so a key costs no object of its own.
+/// </summary>
+public readonly record struct IdempotencyRecord
 {
+    // Times as UTC ticks: half the size of a DateTimeOffset, in every entry of a key table.
+    private readonly long _leaseExpiresAt;
+    private readonly long _createdAt;
+
     /// <summary>The caller's key.</summary>
     public required string Key { get; init; }
 
@@ -39,8 +46,8 @@ public sealed record IdempotencyRecord
     /// <summary>Where the key stands.</summary>
     public required IdempotencyState State { get; init; }
 
-    /// <summary>Until when the running request holds the key; a later claim may take it over (the holder died).</summary>
-    public DateTimeOffset LeaseExpiresAt { get; init; }
+    /// <summary>Until when the running request holds the key; a later claim may take it over (the holder died). Kept in UTC.</summary>
+    public DateTimeOffset LeaseExpiresAt { get => new(_leaseExpiresAt, TimeSpan.Zero); init => _leaseExpiresAt = value.UtcTicks; }
 
     /// <summary>The attempt started for the request, once persisted; a resume continues it with the same PSP key.</summary>
     public int? AttemptNumber { get; init; }
@@ -48,8 +55,8 @@ public sealed record IdempotencyRecord
     /// <summary>The result, once completed.</summary>
     public StoredPaymentResult? Result { get; init; }
 
-    /// <summary>When the key was first claimed; it is reaped a retention window later.</summary>
-    public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When the key was first claimed; it is reaped a retention window later. Kept in UTC.</summary>
+    public required DateTimeOffset CreatedAt { get => new(_createdAt, TimeSpan.Zero); init => _createdAt = value.UtcTicks; }
 }
 
 /// <summary>What a claim of a key found.</summary>

@@ -4,8 +4,9 @@ using Commerce.Payments.Idempotency;
 namespace Commerce.Payments.InMemory;
 
 /// <summary>
-/// Idempotency keys in memory, claimed with compare-and-swap. <see cref="InMemoryPaymentStore"/> keeps its keys in one
-/// of these; on its own it serves tests of a key store apart from the payment store.
+/// Idempotency keys in memory, claimed with compare-and-swap; the records live inline in the table's entries (no object
+/// per key). <see cref="InMemoryPaymentStore"/> keeps its keys in one of these; on its own it serves tests of a key
+/// store apart from the payment store.
 /// </summary>
 public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
 {
@@ -14,7 +15,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
     /// <inheritdoc />
     public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentException.ThrowIfNullOrEmpty(candidate.Key, nameof(candidate));
         while (true)
         {
             if (_keys.TryAdd(candidate.Key, candidate))
@@ -77,7 +78,7 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
     /// <summary>Stores a record as given, synchronously (the payment store's atomic write calls it under its lock).</summary>
     internal void Save(IdempotencyRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrEmpty(record.Key, nameof(record));
         _keys[record.Key] = record;
     }
 

@@ -92,7 +92,7 @@ public sealed partial class PaymentService
             return replay;
         }
 
-        var key = claim.Record!;
+        var key = claim.Record!.Value;
         var payment = await _store.GetAsync(request.PaymentId, cancellationToken).ConfigureAwait(false);
         if (payment is null)
         {
@@ -209,7 +209,7 @@ public sealed partial class PaymentService
             return replay;
         }
 
-        var key = claim.Record!;
+        var key = claim.Record!.Value;
         var bound = false;
         try
         {
@@ -365,7 +365,7 @@ public sealed partial class PaymentService
             }
 
             var outcome = next is null ? OutcomeOf(settledAttempt) : PaymentOutcome.Pending;
-            var newKey = outcome switch
+            IdempotencyRecord? newKey = outcome switch
             {
                 PaymentOutcome.Pending when next is not null => null, // still held: the failed-over attempt runs next
                 PaymentOutcome.Pending => key with { State = IdempotencyState.Open },
@@ -393,7 +393,7 @@ public sealed partial class PaymentService
             _metrics?.AttemptSettled(settledAttempt);
             if (newKey is not null && !_keysWithPayments)
             {
-                await SaveKeyAfterWriteAsync(newKey, cancellationToken).ConfigureAwait(false);
+                await SaveKeyAfterWriteAsync(newKey.Value, cancellationToken).ConfigureAwait(false);
             }
 
             if (next is not null)

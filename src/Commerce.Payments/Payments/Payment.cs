@@ -8,6 +8,10 @@ namespace Commerce.Payments;
 /// </summary>
 public sealed record Payment
 {
+    // Times as UTC ticks: half the size of a DateTimeOffset, and two versions of every payment are made per operation.
+    private readonly long _createdAt;
+    private readonly long _updatedAt;
+
     /// <summary>The payment's id.</summary>
     public required PaymentId Id { get; init; }
 
@@ -44,11 +48,11 @@ public sealed record Payment
     /// <summary>Increases by one with every stored change; writes are conditional on it.</summary>
     public long Version { get; init; }
 
-    /// <summary>When the payment was created.</summary>
-    public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When the payment was created (kept in UTC).</summary>
+    public DateTimeOffset CreatedAt { get => new(_createdAt, TimeSpan.Zero); init => _createdAt = value.UtcTicks; }
 
-    /// <summary>When it last changed.</summary>
-    public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>When it last changed (kept in UTC).</summary>
+    public DateTimeOffset UpdatedAt { get => new(_updatedAt, TimeSpan.Zero); init => _updatedAt = value.UtcTicks; }
 
     /// <summary>The attempt that authorized the payment, if one has.</summary>
     public PaymentAttempt? Authorization
@@ -109,6 +113,10 @@ public readonly record struct PaymentSplit(SellerId SellerId, long AmountMinor, 
 /// <summary>One operation sent to one provider. Retries and resumes of the attempt reuse its <see cref="PspKey"/>.</summary>
 public sealed record PaymentAttempt
 {
+    // Times as UTC ticks, as in Payment.
+    private readonly long _createdAt;
+    private readonly long _updatedAt;
+
     /// <summary>The 1-based position of the attempt in its payment.</summary>
     public required int Number { get; init; }
 
@@ -149,11 +157,11 @@ public sealed record PaymentAttempt
     /// <summary>How many times the resolver has asked the PSP about this attempt.</summary>
     public int ResolveTries { get; init; }
 
-    /// <summary>When the attempt was persisted, before any PSP I/O.</summary>
-    public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When the attempt was persisted, before any PSP I/O (kept in UTC).</summary>
+    public required DateTimeOffset CreatedAt { get => new(_createdAt, TimeSpan.Zero); init => _createdAt = value.UtcTicks; }
 
-    /// <summary>When it last changed.</summary>
-    public required DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>When it last changed (kept in UTC).</summary>
+    public required DateTimeOffset UpdatedAt { get => new(_updatedAt, TimeSpan.Zero); init => _updatedAt = value.UtcTicks; }
 
     /// <summary>Derives the PSP idempotency key of an attempt: stable across retries and resumes of this attempt, new for any other.</summary>
     public static string DerivePspKey(PaymentId paymentId, int number, PaymentOperation operation) =>

@@ -458,9 +458,9 @@ public sealed partial class PostgreSqlPaymentStore
         private readonly string?[] _messages = new string?[count];
         private readonly DateTime?[] _created = new DateTime?[count];
 
-        public void Set(int i, IdempotencyRecord? record)
+        public void Set(int i, IdempotencyRecord? key)
         {
-            if (record is null)
+            if (key is not { } record)
             {
                 return;
             }

@@ -64,7 +64,7 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     /// <remarks>Concurrent claims of different keys are coalesced into one call to <c>payment_claim_keys</c> and one commit.</remarks>
     public async ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentException.ThrowIfNullOrEmpty(candidate.Key, nameof(candidate));
         var call = new ClaimCall(candidate, now);
         await _claims.EnqueueAsync(call, cancellationToken).ConfigureAwait(false);
         return call.Claim;
@@ -141,7 +141,7 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     /// <inheritdoc />
     public async ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrEmpty(record.Key, nameof(record));
         await using var command = _dataSource.CreateCommand(_sql.SaveKey);
         AddKey(command.Parameters, record);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -452,10 +452,10 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     private static void AddKey(NpgsqlParameterCollection p, IdempotencyRecord? record)
     {
         p.Add(NullableText(record?.Key));
-        p.Add(NullableSmall(record is null ? null : (short)record.Operation));
-        p.Add(NullableText(record is null ? null : FingerprintText(record.Fingerprint)));
+        p.Add(NullableSmall(record is { } operation ? (short)operation.Operation : null));
+        p.Add(NullableText(record is { } fingerprint ? FingerprintText(fingerprint.Fingerprint) : null));
         p.Add(NullableText(record?.PaymentId.Value));
-        p.Add(NullableSmall(record is null ? null : (short)record.State));
+        p.Add(NullableSmall(record is { } state ? (short)state.State : null));
         p.Add(NullableTime(record?.LeaseExpiresAt));
         p.Add(NullableInt(record?.AttemptNumber));
         var result = record?.Result;

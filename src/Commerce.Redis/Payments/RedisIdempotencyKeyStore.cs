@@ -93,7 +93,7 @@ public sealed class RedisIdempotencyKeyStore : IIdempotencyKeyStore
     /// <inheritdoc />
     public async ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentException.ThrowIfNullOrEmpty(candidate.Key, nameof(candidate));
         cancellationToken.ThrowIfCancellationRequested();
         var leaseMs = Milliseconds(candidate.LeaseExpiresAt - now);
         var result = (RedisResult[])(await _database.ScriptEvaluateAsync(ClaimScript, [RedisKey(candidate.Key)],
@@ -118,7 +118,7 @@ public sealed class RedisIdempotencyKeyStore : IIdempotencyKeyStore
     /// <inheritdoc />
     public async ValueTask SaveKeyAsync(IdempotencyRecord record, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(record);
+        ArgumentException.ThrowIfNullOrEmpty(record.Key, nameof(record));
         cancellationToken.ThrowIfCancellationRequested();
         var values = new List<RedisValue>(26)
         {

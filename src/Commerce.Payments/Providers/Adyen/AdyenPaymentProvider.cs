@@ -59,7 +59,6 @@ public sealed class AdyenPaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public async ValueTask<ProviderResult> AuthorizeAsync(ProviderAuthorizeRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         if (!TryParsePaymentMethod(request.PaymentMethod, out var paymentMethod))
         {
             // Nothing was sent; another provider cannot use an Adyen token either, so this is final.
@@ -107,7 +106,6 @@ public sealed class AdyenPaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public ValueTask<ProviderResult> CaptureAsync(ProviderCaptureRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         // Adyen captures partially without a flag: the uncaptured rest stays authorized until it is cancelled or expires.
         return ModifyAsync(request.PspReference, "captures", request.Reference, request.Amount, request.IdempotencyKey, cancellationToken);
     }
@@ -115,14 +113,12 @@ public sealed class AdyenPaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public ValueTask<ProviderResult> VoidAsync(ProviderVoidRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         return ModifyAsync(request.PspReference, "cancels", request.Reference, null, request.IdempotencyKey, cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<ProviderResult> RefundAsync(ProviderRefundRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         return ModifyAsync(request.PspReference, "refunds", request.Reference, request.Amount, request.IdempotencyKey, cancellationToken);
     }
 
@@ -133,7 +129,6 @@ public sealed class AdyenPaymentProvider : IPaymentProvider
     /// </remarks>
     public ValueTask<ProviderStatus> GetStatusAsync(ProviderStatusRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         return new(ProviderStatus.Unavailable);
     }
 

@@ -97,7 +97,6 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public ValueTask<ProviderResult> AuthorizeAsync(ProviderAuthorizeRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         return CallAsync(request.IdempotencyKey, request, static (self, r) => self.Authorize(r), cancellationToken,
             forceLost: request.PaymentMethod == LostResponseToken);
     }
@@ -105,28 +104,24 @@ public sealed class SimulatedPaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public ValueTask<ProviderResult> CaptureAsync(ProviderCaptureRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         return CallAsync(request.IdempotencyKey, request, static (self, r) => self.Capture(r), cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<ProviderResult> VoidAsync(ProviderVoidRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         return CallAsync(request.IdempotencyKey, request, static (self, r) => self.Void(r), cancellationToken);
     }
 
     /// <inheritdoc />
     public ValueTask<ProviderResult> RefundAsync(ProviderRefundRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         return CallAsync(request.IdempotencyKey, request, static (self, r) => self.Refund(r), cancellationToken);
     }
 
     /// <inheritdoc />
     public async ValueTask<ProviderStatus> GetStatusAsync(ProviderStatusRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         if (_options.Latency > TimeSpan.Zero)
         {
             await Task.Delay(_options.Latency, _timeProvider, cancellationToken).ConfigureAwait(false);

@@ -52,7 +52,6 @@ public sealed partial class StripePaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public async ValueTask<ProviderResult> AuthorizeAsync(ProviderAuthorizeRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         KeyValuePair<string, string>[] form =
         [
             new("amount", request.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture)),
@@ -94,7 +93,6 @@ public sealed partial class StripePaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public async ValueTask<ProviderResult> CaptureAsync(ProviderCaptureRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var form = new List<KeyValuePair<string, string>>(2)
         {
             new("amount_to_capture", request.Amount.MinorUnits.ToString(CultureInfo.InvariantCulture)),
@@ -127,7 +125,6 @@ public sealed partial class StripePaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public async ValueTask<ProviderResult> VoidAsync(ProviderVoidRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var call = await SendAsync(HttpMethod.Post, $"v1/payment_intents/{Uri.EscapeDataString(request.PspReference)}/cancel", [], request.IdempotencyKey, cancellationToken)
             .ConfigureAwait(false);
         if (call.Failure is { } failure)
@@ -148,7 +145,6 @@ public sealed partial class StripePaymentProvider : IPaymentProvider
     /// <inheritdoc />
     public async ValueTask<ProviderResult> RefundAsync(ProviderRefundRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         KeyValuePair<string, string>[] form =
         [
             new("payment_intent", request.PspReference),
@@ -184,7 +180,6 @@ public sealed partial class StripePaymentProvider : IPaymentProvider
     /// </remarks>
     public async ValueTask<ProviderStatus> GetStatusAsync(ProviderStatusRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         if (!string.IsNullOrEmpty(request.PspReference))
         {
             var call = await SendAsync(HttpMethod.Get, $"v1/payment_intents/{Uri.EscapeDataString(request.PspReference)}?expand%5B%5D=latest_charge", null, null, cancellationToken)
