@@ -143,6 +143,16 @@ public abstract partial class PaymentStoreConformance
             {
                 Splits = [new SellerShare(new SellerId("acme"), Usd(4)), new SellerShare(new SellerId("globex"), Usd(5))],
             }, default));
+        await AssertCodeAsync(PaymentErrorCodes.InvalidRequest, async () =>
+            await Payments.AuthorizeAsync(new AuthorizePaymentRequest(id, key, Usd(10), "tok_visa")
+            {
+                Splits = [new SellerShare(new SellerId("acme"), Usd(4)), new SellerShare(new SellerId("globex"), Usd(2)), new SellerShare(new SellerId("acme"), Usd(4))],
+            }, default));
+        await AssertCodeAsync(PaymentErrorCodes.InvalidRequest, async () =>
+            await Payments.AuthorizeAsync(new AuthorizePaymentRequest(id, key, Usd(10), "tok_visa")
+            {
+                Splits = [new SellerShare(default, Usd(10))],
+            }, default));
         await AssertCodeAsync(PaymentErrorCodes.UnknownProvider, async () =>
             await Payments.AuthorizeAsync(new AuthorizePaymentRequest(id, key, Usd(10), "tok_visa") { Provider = "nope" }, default));
         await AssertCodeAsync(PaymentErrorCodes.UnknownPayment, async () =>

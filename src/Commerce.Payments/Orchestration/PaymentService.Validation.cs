@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace Commerce.Payments;
 
@@ -33,12 +34,14 @@ public sealed partial class PaymentService
             throw new CommerceValidationException(PaymentErrorCodes.InvalidRequest, $"A payment may have at most {_options.MaxSplits} splits.", "splits");
         }
 
-        var builder = ImmutableArray.CreateBuilder<PaymentSplit>(splits.Count);
-        var sellers = new HashSet<SellerId>();
+        // By index, duplicates found by scanning the splits already taken (at most MaxSplits): no enumerator, set or
+        // builder per request, and the array becomes the payment's without a copy.
+        var taken = new PaymentSplit[splits.Count];
         long total = 0;
-        foreach (var split in splits)
+        for (var i = 0; i < splits.Count; i++)
         {
-            if (split.SellerId.IsEmpty || !sellers.Add(split.SellerId))
+            var split = splits[i];
+            if (split.SellerId.IsEmpty || IsTaken(taken.AsSpan(0, i), split.SellerId))
             {
                 throw new CommerceValidationException(PaymentErrorCodes.InvalidRequest, "Each split needs a seller, and each seller at most one split.", "splits");
             }
@@ -60,7 +63,7 @@ public sealed partial class PaymentService
                 break;
             }
 
-            builder.Add(new PaymentSplit(split.SellerId, split.Amount.MinorUnits, _options.CommissionFor(split.SellerId)));
+            taken[i] = new PaymentSplit(split.SellerId, split.Amount.MinorUnits, _options.CommissionFor(split.SellerId));
         }
 
         if (total != request.Amount.MinorUnits)
@@ -69,7 +72,20 @@ public sealed partial class PaymentService
                 PaymentErrorCodes.InvalidRequest, $"The splits must add up to the amount {request.Amount.MinorUnits}; they add up to {total} or more.", "splits");
         }
 
-        return builder.MoveToImmutable();
+        return ImmutableCollectionsMarshal.AsImmutableArray(taken);
+    }
+
+    private static bool IsTaken(ReadOnlySpan<PaymentSplit> taken, SellerId seller)
+    {
+        foreach (var split in taken)
+        {
+            if (split.SellerId == seller)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void ValidateKey(IdempotencyKey key)

@@ -31,8 +31,10 @@ internal static class RequestFingerprint
             writer.Text(request.PaymentMethod);
             writer.Text(request.OrderId?.Value);
             writer.Text(request.Provider);
-            foreach (var split in splits)
+            // By index: a foreach over the interface would allocate an enumerator per request.
+            for (var i = 0; i < splits.Count; i++)
             {
+                var split = splits[i];
                 writer.Text(split.SellerId.IsEmpty ? null : split.SellerId.Value);
                 writer.Amount(split.Amount);
             }
