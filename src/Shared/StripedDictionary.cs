@@ -294,8 +294,12 @@ internal sealed class StripedDictionary<TKey, TValue>
         private const int ChunkSize = 1 << ChunkShift;
         private const int FirstChunkSize = 4; // times a power of four: ChunkSize
 
-        private Entry[][] _chunks = [new Entry[FirstChunkSize]];
-        private int[] _buckets = new int[FirstChunkSize]; // 1-based entry index; 0 is an empty bucket
+        // Shared by every map until its first entry (a map of many stripes allocates nothing for the ones it never uses);
+        // only read, never written.
+        private static readonly int[] NoBuckets = [0];
+
+        private Entry[][] _chunks = [];
+        private int[] _buckets = NoBuckets; // 1-based entry index; 0 is an empty bucket
         private int _used; // entries handed out so far, free ones included
         private int _freeList = -1;
         private int _freeCount;
@@ -329,7 +333,12 @@ internal sealed class StripedDictionary<TKey, TValue>
             }
 
             exists = false;
-            if (Count == _buckets.Length)
+            if (ReferenceEquals(_buckets, NoBuckets))
+            {
+                _buckets = new int[FirstChunkSize];
+                _chunks = [new Entry[FirstChunkSize]];
+            }
+            else if (Count == _buckets.Length)
             {
                 GrowBuckets();
             }
