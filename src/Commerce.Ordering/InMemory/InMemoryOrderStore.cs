@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Commerce.Collections;
 using Commerce.Events;
 using Commerce.Ordering.Storage;
 
@@ -19,11 +20,11 @@ namespace Commerce.Ordering.InMemory;
 public sealed class InMemoryOrderStore : IOrderStore
 {
     // Order id -> OrderRecord; no node object per order.
-    private readonly IdMap _orders = new();
+    private readonly StripedDictionary<string, OrderRecord> _orders = new(StringComparer.Ordinal);
 
     // Buyer id -> the record of the buyer's one order, or an OrderIndex once there is a second. Most buyers of a
     // marketplace's busiest hour have one order, and this way they cost no index (nor map node) of their own.
-    private readonly IdMap _byBuyer = new();
+    private readonly StripedDictionary<string, object> _byBuyer = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<SellerId, OrderIndex> _bySeller = new();
 
     // One delegate for every append: the outbox serializes a change only when it is relayed.
@@ -71,7 +72,7 @@ public sealed class InMemoryOrderStore : IOrderStore
             // Locked before it is visible, so that no one appends version 2 before version 1 is in the outbox.
             lock (created)
             {
-                if (ReferenceEquals(_orders.GetOrAdd(Key(change.OrderId), created), created))
+                if (_orders.TryAdd(Key(change.OrderId), created))
                 {
                     _outbox?.Append(change.EventId, change.TypeName, change.OrderId.Value, change.OccurredAt, change, SerializeChange, change.CommandId.Value);
                     Index(append.Order, created);
@@ -125,8 +126,7 @@ public sealed class InMemoryOrderStore : IOrderStore
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<Order>> ListByBuyerAsync(BuyerId buyer, OrderCursor? after, int limit, CancellationToken cancellationToken)
     {
-        var indexed = _byBuyer.Get(Key(buyer));
-        if (indexed is null)
+        if (!_byBuyer.TryGetValue(Key(buyer), out var indexed))
         {
             return new(Array.Empty<Order>());
         }
@@ -158,7 +158,7 @@ public sealed class InMemoryOrderStore : IOrderStore
     {
         while (true)
         {
-            var indexed = _byBuyer.GetOrAdd(Key(buyer), record);
+            var indexed = _byBuyer.GetOrAdd(Key(buyer), static (_, added) => added, (object)record);
             if (ReferenceEquals(indexed, record))
             {
                 return;
@@ -182,10 +182,10 @@ public sealed class InMemoryOrderStore : IOrderStore
         }
     }
 
-    private OrderRecord? Find(OrderId orderId) => (OrderRecord?)_orders.Get(Key(orderId));
+    private OrderRecord? Find(OrderId orderId) => _orders.TryGetValue(Key(orderId), out var record) ? record : null;
 
-    // The id's text; null for the default id, which IdMap files under the empty string.
-    private static string? Key(OrderId id) => id.IsEmpty ? null : id.Value;
+    // The id's text; the default id (no text) is filed under the empty string.
+    private static string Key(OrderId id) => id.IsEmpty ? string.Empty : id.Value;
 
-    private static string? Key(BuyerId id) => id.IsEmpty ? null : id.Value;
+    private static string Key(BuyerId id) => id.IsEmpty ? string.Empty : id.Value;
 }
