@@ -175,22 +175,17 @@ internal sealed class StripedDictionary<TKey, TValue>
         var stripe = StripeOf(hash);
         lock (stripe.Gate)
         {
-            ref var slot = ref stripe.Map.GetValueRefOrAddDefault(key, hash, out var exists);
-            if (!exists)
+            ref var found = ref stripe.Map.GetValueRefOrNullRef(key, hash);
+            if (!Unsafe.IsNullRef(ref found))
             {
-                try
-                {
-                    slot = create(key, state);
-                }
-                catch
-                {
-                    // The entry was added for the value: a failed factory must not leave a default behind.
-                    stripe.Map.Remove(key, hash, out _);
-                    throw;
-                }
+                return found;
             }
 
-            return slot!;
+            // Created before the entry exists: a factory that throws leaves nothing behind, and no reference into the
+            // entries is held while it runs.
+            var value = create(key, state);
+            stripe.Map.GetValueRefOrAddDefault(key, hash, out _) = value;
+            return value;
         }
     }
 

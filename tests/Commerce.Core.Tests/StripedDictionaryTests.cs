@@ -204,6 +204,28 @@ public sealed class StripedDictionaryTests
         Assert.Equal(0, map.Count);
     }
 
+    [Fact]
+    public void A_factory_that_adds_to_the_same_stripe_keeps_its_value()
+    {
+        // One stripe: the factory's own adds grow the entries the new key's entry would live in.
+        var map = new StripedDictionary<int, int>(null, stripes: 1);
+
+        var value = map.GetOrAdd(0, static (_, m) =>
+        {
+            for (var i = 1; i <= 40; i++)
+            {
+                m.TryAdd(i, i);
+            }
+
+            return -1;
+        }, map);
+
+        Assert.Equal(-1, value);
+        Assert.True(map.TryGetValue(0, out var stored));
+        Assert.Equal(-1, stored);
+        Assert.Equal(41, map.Count);
+    }
+
     private sealed class OneHashComparer : IEqualityComparer<string>
     {
         public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
