@@ -271,10 +271,11 @@ internal class RowBatcher<TCall, TRow, TKey> : IAsyncDisposable
     {
         for (var i = 0; i < call.RowCount; i++)
         {
-            ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_wanted, call.Row(i));
+            var row = call.Row(i);
+            ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_wanted, row);
             if (--count == 0)
             {
-                _wanted.Remove(call.Row(i));
+                _wanted.Remove(row);
             }
         }
     }

@@ -452,10 +452,10 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     private static void AddKey(NpgsqlParameterCollection p, IdempotencyRecord? record)
     {
         p.Add(NullableText(record?.Key));
-        p.Add(NullableSmall(record is { } operation ? (short)operation.Operation : null));
-        p.Add(NullableText(record is { } fingerprint ? FingerprintText(fingerprint.Fingerprint) : null));
+        p.Add(NullableSmall((short?)record?.Operation));
+        p.Add(NullableText(record?.Fingerprint is { } fingerprint ? FingerprintText(fingerprint) : null));
         p.Add(NullableText(record?.PaymentId.Value));
-        p.Add(NullableSmall(record is { } state ? (short)state.State : null));
+        p.Add(NullableSmall((short?)record?.State));
         p.Add(NullableTime(record?.LeaseExpiresAt));
         p.Add(NullableInt(record?.AttemptNumber));
         var result = record?.Result;
