@@ -1,5 +1,6 @@
 using Commerce.Payments.Idempotency;
 using Commerce.Payments.InMemory;
+using Commerce.Payments.Storage;
 
 namespace Commerce.Payments.Conformance;
 
@@ -105,4 +106,67 @@ public abstract partial class PaymentStoreConformance
         public ValueTask<int> ReapKeysAsync(DateTimeOffset createdBefore, int maxCount, CancellationToken cancellationToken) =>
             inner.ReapKeysAsync(createdBefore, maxCount, cancellationToken);
     }
+}
+
+/// <summary>A claim that reads its payment in the same call (both payment stores here do) sees what a read right after it would.</summary>
+public abstract partial class PaymentStoreConformance
+{
+    [Fact]
+    public async Task A_claim_with_its_payment_answers_as_a_claim_then_a_read_would()
+    {
+        // Only a store holding the keys itself claims with the payment: its own keys, whatever key store the service uses.
+        var claims = Assert.IsAssignableFrom<IKeyClaimWithPayment>(Store);
+        var keys = Assert.IsAssignableFrom<IIdempotencyKeyStore>(Store);
+        var now = Time.GetUtcNow();
+        var authorized = await AuthorizeAsync(1000);
+        var missing = NewPaymentId();
+
+        // Concurrent claims, with and without the read, of existing and missing payments, share batches where the store batches.
+        var calls = Enumerable.Range(0, 40).Select(async i =>
+        {
+            var candidate = Candidate(NewKey().Value, i % 2 == 0 ? authorized.Payment.Id : missing, now);
+            if (i % 4 < 2)
+            {
+                return (i, await claims.ClaimKeyWithPaymentAsync(candidate, now, default), true);
+            }
+
+            return (i, new KeyClaimWithPayment(await keys.ClaimKeyAsync(candidate, now, default), null), false);
+        }).ToList();
+        foreach (var (i, answer, read) in await Task.WhenAll(calls))
+        {
+            Assert.Equal(IdempotencyClaimStatus.Claimed, answer.Claim.Status);
+            if (read && i % 2 == 0)
+            {
+                Assert.Equal(await Store.GetAsync(authorized.Payment.Id, default), answer.Payment);
+            }
+            else
+            {
+                Assert.Null(answer.Payment);
+            }
+        }
+
+        // A completed key replays with the payment as it is now; a mismatch and a held key claim nothing.
+        var key = NewKey().Value;
+        var first = await claims.ClaimKeyWithPaymentAsync(Candidate(key, authorized.Payment.Id, now), now, default);
+        await keys.SaveKeyAsync(first.Claim.Record with { State = IdempotencyState.Completed, AttemptNumber = 1, Result = new StoredPaymentResult(PaymentOutcome.Succeeded, PaymentStatus.Authorized, 1, null, null) }, default);
+        var replay = await claims.ClaimKeyWithPaymentAsync(Candidate(key, authorized.Payment.Id, now), now, default);
+        Assert.Equal(IdempotencyClaimStatus.Completed, replay.Claim.Status);
+        Assert.Equal(authorized.Payment, replay.Payment);
+        var held = NewKey().Value;
+        await claims.ClaimKeyWithPaymentAsync(Candidate(held, missing, now), now, default);
+        Assert.Equal(IdempotencyClaimStatus.InProgress, (await claims.ClaimKeyWithPaymentAsync(Candidate(held, missing, now), now, default)).Claim.Status);
+        var mismatch = await claims.ClaimKeyWithPaymentAsync(Candidate(held, missing, now) with { Fingerprint = Guid.NewGuid() }, now, default);
+        Assert.Equal(IdempotencyClaimStatus.FingerprintMismatch, mismatch.Claim.Status);
+    }
+
+    private static IdempotencyRecord Candidate(string key, PaymentId paymentId, DateTimeOffset now) => new()
+    {
+        Key = key,
+        Operation = PaymentOperation.Capture,
+        Fingerprint = new Guid(7, 0, 0, [0, 0, 0, 0, 0, 0, 0, 1]),
+        PaymentId = paymentId,
+        State = IdempotencyState.InProgress,
+        LeaseExpiresAt = now + TimeSpan.FromMinutes(1),
+        CreatedAt = now,
+    };
 }

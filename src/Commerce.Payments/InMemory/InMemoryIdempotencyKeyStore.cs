@@ -13,14 +13,18 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
     private readonly StripedDictionary<string, IdempotencyRecord> _keys = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
-    public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
+    public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken) =>
+        new(ClaimKey(candidate, now));
+
+    /// <summary>The claim, synchronously: nothing here waits.</summary>
+    internal IdempotencyClaim ClaimKey(IdempotencyRecord candidate, DateTimeOffset now)
     {
         ArgumentException.ThrowIfNullOrEmpty(candidate.Key, nameof(candidate));
         while (true)
         {
             if (_keys.TryAdd(candidate.Key, candidate))
             {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.Claimed, candidate));
+                return new IdempotencyClaim(IdempotencyClaimStatus.Claimed, candidate);
             }
 
             if (!_keys.TryGetValue(candidate.Key, out var existing))
@@ -30,23 +34,23 @@ public sealed class InMemoryIdempotencyKeyStore : IIdempotencyKeyStore
 
             if (existing.Fingerprint != candidate.Fingerprint)
             {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.FingerprintMismatch, existing));
+                return new IdempotencyClaim(IdempotencyClaimStatus.FingerprintMismatch, existing);
             }
 
             if (existing.State == IdempotencyState.Completed)
             {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.Completed, existing));
+                return new IdempotencyClaim(IdempotencyClaimStatus.Completed, existing);
             }
 
             if (existing.State == IdempotencyState.InProgress && existing.LeaseExpiresAt > now)
             {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.InProgress, existing));
+                return new IdempotencyClaim(IdempotencyClaimStatus.InProgress, existing);
             }
 
             var taken = existing with { State = IdempotencyState.InProgress, LeaseExpiresAt = candidate.LeaseExpiresAt };
             if (_keys.TryUpdate(candidate.Key, taken, existing))
             {
-                return new(new IdempotencyClaim(IdempotencyClaimStatus.Resumed, taken));
+                return new IdempotencyClaim(IdempotencyClaimStatus.Resumed, taken);
             }
         }
     }

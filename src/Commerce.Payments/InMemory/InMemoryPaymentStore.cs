@@ -11,7 +11,7 @@ namespace Commerce.Payments.InMemory;
 /// The embedded payment store, holding the idempotency keys too. Each payment has its own lock, so writes to different
 /// payments never contend; keys are claimed with compare-and-swap. Correct under heavy multithreading; state lives as long as the process.
 /// </summary>
-public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
+public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore, IKeyClaimWithPayment
 {
     private readonly StripedDictionary<PaymentId, Entry> _payments = new();
     private readonly InMemoryIdempotencyKeyStore _keys = new();
@@ -43,6 +43,13 @@ public sealed class InMemoryPaymentStore : IPaymentStore, IIdempotencyKeyStore
     /// <inheritdoc />
     public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken) =>
         _keys.ClaimKeyAsync(candidate, now, cancellationToken);
+
+    /// <inheritdoc />
+    ValueTask<KeyClaimWithPayment> IKeyClaimWithPayment.ClaimKeyWithPaymentAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var claim = _keys.ClaimKey(candidate, now);
+        return new(new KeyClaimWithPayment(claim, _payments.TryGetValue(candidate.PaymentId, out var entry) ? entry.Payment : null));
+    }
 
     /// <inheritdoc />
     public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken) => _keys.ReleaseKeyAsync(key, forget, cancellationToken);

@@ -33,6 +33,7 @@ public sealed partial class PaymentService
     private readonly IPaymentStore _store;
     private readonly IIdempotencyKeyStore _keys;
     private readonly bool _keysWithPayments;
+    private readonly IKeyClaimWithPayment? _claimsWithPayment;
     private readonly PaymentProviderRegistry _providers;
     private readonly PaymentsOptions _options;
     private readonly bool _recordEvents;
@@ -49,6 +50,7 @@ public sealed partial class PaymentService
             ?? throw new ArgumentException($"{store.GetType().Name} does not hold idempotency keys: register a key store.", nameof(keys));
         // One store for both: a key's result is written in the same atomic write as the payment change.
         _keysWithPayments = ReferenceEquals(_keys, store);
+        _claimsWithPayment = _keysWithPayments ? store as IKeyClaimWithPayment : null;
         _providers = providers;
         _options = options.Value;
         // An in-memory store without an outbox (no publisher) would drop the events: don't build them.
@@ -92,8 +94,8 @@ public sealed partial class PaymentService
             return replay;
         }
 
-        var key = claim.Record!.Value;
-        var payment = await _store.GetAsync(request.PaymentId, cancellationToken).ConfigureAwait(false);
+        var key = claim.Record;
+        var payment = claim.PaymentRead ? claim.Payment : await _store.GetAsync(request.PaymentId, cancellationToken).ConfigureAwait(false);
         if (payment is null)
         {
             IReadOnlyList<RoutedProvider> route;
@@ -209,14 +211,17 @@ public sealed partial class PaymentService
             return replay;
         }
 
-        var key = claim.Record!.Value;
+        var key = claim.Record;
         var bound = false;
+        var read = claim.PaymentRead;
         try
         {
             while (true)
             {
-                var payment = await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false)
+                // The first pass takes the payment the claim read with it, if the store did; a retry reads it again.
+                var payment = (read ? claim.Payment : await _store.GetAsync(paymentId, cancellationToken).ConfigureAwait(false))
                     ?? throw new CommerceException(new CommerceError(PaymentErrorCodes.UnknownPayment, $"Payment '{paymentId}' does not exist.", "paymentId"));
+                read = false;
                 var resumed = key.AttemptNumber is { } number ? payment.Attempts[number - 1] : FindRequestAttempt(payment, key.Key, now);
                 if (resumed is not null)
                 {
@@ -510,7 +515,7 @@ public sealed partial class PaymentService
         }
     }
 
-    private async ValueTask<(PaymentResult? Replay, IdempotencyRecord? Record)> ClaimAsync(
+    private async ValueTask<Claimed> ClaimAsync(
         IdempotencyKey idempotencyKey, PaymentOperation operation, Guid fingerprint, PaymentId paymentId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var candidate = new IdempotencyRecord
@@ -523,18 +528,30 @@ public sealed partial class PaymentService
             LeaseExpiresAt = now + _options.KeyLease,
             CreatedAt = now,
         };
-        var claim = await _keys.ClaimKeyAsync(candidate, now, cancellationToken).ConfigureAwait(false);
+        IdempotencyClaim claim;
+        Payment? read = null;
+        if (_claimsWithPayment is not null)
+        {
+            (claim, read) = await _claimsWithPayment.ClaimKeyWithPaymentAsync(candidate, now, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            claim = await _keys.ClaimKeyAsync(candidate, now, cancellationToken).ConfigureAwait(false);
+        }
+
         switch (claim.Status)
         {
             case IdempotencyClaimStatus.Claimed:
             case IdempotencyClaimStatus.Resumed:
-                return (null, claim.Record);
+                return new Claimed(null, claim.Record, read, _claimsWithPayment is not null);
             case IdempotencyClaimStatus.Completed:
                 var result = claim.Record.Result!.Value;
-                var payment = await _store.GetAsync(claim.Record.PaymentId, cancellationToken).ConfigureAwait(false)
+                var payment = (_claimsWithPayment is not null && claim.Record.PaymentId == paymentId
+                        ? read
+                        : await _store.GetAsync(claim.Record.PaymentId, cancellationToken).ConfigureAwait(false))
                     ?? throw new InvalidOperationException($"Payment {claim.Record.PaymentId} of key {idempotencyKey} vanished.");
                 _metrics?.Replayed();
-                return (new PaymentResult(result.Outcome, payment, result.AttemptNumber, result.FailureCode, result.FailureMessage, true), null);
+                return new Claimed(new PaymentResult(result.Outcome, payment, result.AttemptNumber, result.FailureCode, result.FailureMessage, true), default, null, false);
             case IdempotencyClaimStatus.InProgress:
                 throw new CommerceException(new CommerceError(
                     PaymentErrorCodes.RequestInProgress, $"A request with idempotency key '{idempotencyKey}' is still in progress; retry later.", "idempotencyKey"));
@@ -542,6 +559,9 @@ public sealed partial class PaymentService
                 throw KeyReused(idempotencyKey);
         }
     }
+
+    /// <summary>What a claim gave: a replay, or the held key with the payment when the store read it in the same call.</summary>
+    private readonly record struct Claimed(PaymentResult? Replay, IdempotencyRecord Record, Payment? Payment, bool PaymentRead);
 
     private static CommerceException KeyReused(IdempotencyKey key) =>
         new(new CommerceError(PaymentErrorCodes.IdempotencyKeyReused, $"Idempotency key '{key}' was used before with a different request.", "idempotencyKey"));

@@ -18,7 +18,7 @@ namespace Commerce.PostgreSql.Payments;
 /// and webhook receipt in one transaction. CHECK constraints hold refunded ≤ captured ≤ authorized ≤ amount and
 /// balanced journal entries, whoever writes.
 /// </summary>
-public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotencyKeyStore, IAsyncDisposable
+public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotencyKeyStore, IKeyClaimWithPayment, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgreSqlPaymentsOptions _options;
@@ -65,9 +65,19 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     public async ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(candidate.Key, nameof(candidate));
-        var call = new ClaimCall(candidate, now);
+        var call = new ClaimCall(candidate, now, withPayment: false);
         await _claims.EnqueueAsync(call, cancellationToken).ConfigureAwait(false);
         return call.Claim;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The payment is read by a second statement of the claims' batch: no call of its own.</remarks>
+    async ValueTask<KeyClaimWithPayment> IKeyClaimWithPayment.ClaimKeyWithPaymentAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(candidate.Key, nameof(candidate));
+        var call = new ClaimCall(candidate, now, withPayment: true);
+        await _claims.EnqueueAsync(call, cancellationToken).ConfigureAwait(false);
+        return new KeyClaimWithPayment(call.Claim, call.Payment);
     }
 
     /// <summary>Runs one coalesced batch of claims. Claims answer with statuses, so the call fails only as a whole (the connection).</summary>
@@ -83,16 +93,20 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
         var attempts = new int?[n];
         var created = new DateTime[n];
         var nows = new DateTime[n];
+        var reads = 0;
         for (var i = 0; i < n; i++)
         {
+            reads += batch[i].WithPayment ? 1 : 0;
             var candidate = batch[i].Candidate;
             (keys[i], operations[i], fingerprints[i], paymentIds[i]) = (candidate.Key, (short)candidate.Operation, FingerprintText(candidate.Fingerprint), candidate.PaymentId.Value);
             (states[i], leases[i], attempts[i], created[i]) = ((short)candidate.State, candidate.LeaseExpiresAt.UtcDateTime, candidate.AttemptNumber, candidate.CreatedAt.UtcDateTime);
             nows[i] = batch[i].Now.UtcDateTime;
         }
 
-        await using (var command = _dataSource.CreateCommand(_sql.ClaimKeys))
+        await using (var commands = _dataSource.CreateBatch())
         {
+            var command = new NpgsqlBatchCommand(_sql.ClaimKeys);
+            commands.BatchCommands.Add(command);
             var p = command.Parameters;
             p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = nows, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
             p.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
@@ -103,11 +117,38 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
             p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = leases, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
             p.Add(new NpgsqlParameter<int?[]> { TypedValue = attempts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
             p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = created, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            if (reads > 0)
+            {
+                // The payments the claimers read next, after the claims in the same transaction: one round trip for both.
+                var ids = new string[reads];
+                reads = 0;
+                foreach (var call in batch)
+                {
+                    if (call.WithPayment)
+                    {
+                        ids[reads++] = call.Candidate.PaymentId.Value;
+                    }
+                }
+
+                var read = new NpgsqlBatchCommand(_sql.GetPayments);
+                read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+                commands.BatchCommands.Add(read);
+            }
+
+            await using var reader = await commands.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
             while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 var call = batch[reader.GetInt32(0) - 1];
                 call.Claim = new IdempotencyClaim((IdempotencyClaimStatus)reader.GetInt16(1), ReadKey(reader, 2, call.Candidate.Key));
+            }
+
+            if (reads > 0 && await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                var payments = await ReadPaymentsAsync(reader, CancellationToken.None).ConfigureAwait(false);
+                foreach (var call in batch)
+                {
+                    call.Payment = call.WithPayment ? Find(payments, call.Candidate.PaymentId) : null;
+                }
             }
         }
 
@@ -119,14 +160,20 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
     }
 
     /// <summary>A claim waiting for its batch; its key is its row.</summary>
-    private sealed class ClaimCall(IdempotencyRecord candidate, DateTimeOffset now) : BatchedCall(["k:" + candidate.Key])
+    private sealed class ClaimCall(IdempotencyRecord candidate, DateTimeOffset now, bool withPayment) : BatchedCall(["k:" + candidate.Key])
     {
         public IdempotencyRecord Candidate { get; } = candidate;
 
         public DateTimeOffset Now { get; } = now;
 
+        /// <summary>Whether the candidate's payment is read after the claim.</summary>
+        public bool WithPayment { get; } = withPayment;
+
         /// <summary>Set before the completion is.</summary>
         public IdempotencyClaim Claim { get; set; }
+
+        /// <summary>With <see cref="WithPayment"/>, set before the completion is; null when there is no such payment.</summary>
+        public Payment? Payment { get; set; }
     }
 
     /// <inheritdoc />
@@ -185,17 +232,22 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
 
         foreach (var call in batch)
         {
-            foreach (var payment in payments)
-            {
-                if (payment.Id == call.PaymentId)
-                {
-                    call.Payment = payment;
-                    break;
-                }
-            }
-
+            call.Payment = Find(payments, call.PaymentId);
             call.Completion.TrySetResult();
         }
+    }
+
+    private static Payment? Find(List<Payment> payments, PaymentId id)
+    {
+        foreach (var payment in payments)
+        {
+            if (payment.Id == id)
+            {
+                return payment;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A read waiting for its batch. Reads hold no rows: any number of them may share a batch.</summary>
