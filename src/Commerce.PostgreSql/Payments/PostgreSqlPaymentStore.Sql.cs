@@ -11,6 +11,11 @@ public sealed partial class PostgreSqlPaymentStore
         public const int AttemptColumn = 16;
 
         /// <summary>A payment's columns, then its attempt's (null when it has none); <see cref="ReadPaymentsAsync"/> reads them.</summary>
+        /// <remarks>
+        /// The queries join the attempts LATERAL, by the payment's key, with <c>OFFSET 0</c> so the planner keeps it a
+        /// nested loop of index look-ups: as a plain join (or a LATERAL it flattens) it hashed the whole attempts table for
+        /// a batch of a few dozen payments while the table was small (measured: 3.9 ms for 58 payments over 10,000 attempts).
+        /// </remarks>
         private const string PaymentColumns = """
             p.id, p.version, p.status, p.amount_minor, p.currency, p.payment_method, p.order_id,
             p.split_sellers, p.split_amounts, p.split_bps, p.authorized_minor, p.captured_minor, p.refunded_minor,
@@ -54,7 +59,7 @@ public sealed partial class PostgreSqlPaymentStore
         public string GetPayments { get; } = SchemaMigrator.Render($$"""
             SELECT {{PaymentColumns}}
               FROM {schema}.payments p
-              LEFT JOIN {schema}.payment_attempts a ON a.payment_id = p.id
+              LEFT JOIN LATERAL (SELECT * FROM {schema}.payment_attempts a WHERE a.payment_id = p.id OFFSET 0) a ON true
              WHERE p.id = ANY ($1)
              ORDER BY p.id, a.number
             """, schema);
@@ -65,7 +70,7 @@ public sealed partial class PostgreSqlPaymentStore
                      WHERE unsettled AND updated_at < $1
                      ORDER BY updated_at
                      LIMIT $2) p
-              LEFT JOIN {schema}.payment_attempts a ON a.payment_id = p.id
+              LEFT JOIN LATERAL (SELECT * FROM {schema}.payment_attempts a WHERE a.payment_id = p.id OFFSET 0) a ON true
              ORDER BY p.updated_at, p.id, a.number
             """, schema);
 
@@ -76,7 +81,7 @@ public sealed partial class PostgreSqlPaymentStore
                      WHERE updated_at >= $1 AND updated_at < $2 AND (updated_at, id) > ($3, $4)
                      ORDER BY updated_at, id
                      LIMIT $5) p
-              LEFT JOIN {schema}.payment_attempts a ON a.payment_id = p.id
+              LEFT JOIN LATERAL (SELECT * FROM {schema}.payment_attempts a WHERE a.payment_id = p.id OFFSET 0) a ON true
              ORDER BY p.updated_at, p.id, a.number
             """, schema);
 
