@@ -8,8 +8,8 @@ internal sealed class CheckoutLoadOptions
     public const string Usage = """
         Commerce.LoadTests checkout-postgres: checkouts/s and latency of CheckoutService with every store on PostgreSQL
         (inventory, ordering, payments, the checkout saga; simulated PSP), beside pgbench making the same database calls
-        against the same server: per checkout checkout_begin, the four payment calls of the authorization,
-        checkout_step (commit + paid), the four of the capture, checkout_step (completed).
+        against the same server: per checkout checkout_begin, the three payment calls of the authorization (key claim
+        and payment read in one), checkout_step (commit + paid), the three of the capture, checkout_step (completed).
 
           --connection <npgsql>        connection string (default: $COMMERCE_TEST_POSTGRES)
           --scenarios uniform,hot      uniform over --skus SKUs, and/or one hot SKU (default: both)

@@ -117,7 +117,7 @@ internal static class CheckoutLoadRun
         return string.Create(CultureInfo.InvariantCulture,
             $"{TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
             $"PostgreSQL {reader.GetString(0)} fsync={reader.GetString(1)} synchronous_commit={reader.GetString(2)} wal_sync_method={reader.GetString(3)}; " +
-            $"checkouts of one unit with immediate capture (11 database calls each); Max Auto Prepare {options.MaxAutoPrepare}, No Reset On Close, " +
+            $"checkouts of one unit with immediate capture (9 database calls each); Max Auto Prepare {options.MaxAutoPrepare}, No Reset On Close, " +
             $"{options.ConcurrentBatches} concurrent batches per kind of call; pgbench {options.PgBenchBatch} checkout(s) per call; {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up per run");
     }
 

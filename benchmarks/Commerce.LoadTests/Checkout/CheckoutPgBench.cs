@@ -3,11 +3,11 @@ using Commerce.LoadTests.Payments;
 namespace Commerce.LoadTests.Checkout;
 
 /// <summary>
-/// The raw limit of a checkout on PostgreSQL: pgbench making, per checkout, the same eleven database calls that
+/// The raw limit of a checkout on PostgreSQL: pgbench making, per checkout, the same nine database calls that
 /// <c>CheckoutService</c> makes through the PostgreSQL stores, with the same functions and row contents, each call its
-/// own durable transaction: <c>checkout_begin</c> (key, reservation, order placed), the authorization's four payment
-/// calls, <c>checkout_step_many</c> (commit the reservation, mark the order paid, saga at paid), the capture's four
-/// payment calls, and <c>checkout_step_many</c> (saga completed). The stores coalesce concurrent calls of one kind
+/// own durable transaction: <c>checkout_begin</c> (key, reservation, order placed), the authorization's three payment
+/// calls (the key claim and the payment read share one), <c>checkout_step_many</c> (commit the reservation, mark the
+/// order paid, saga at paid), the capture's three payment calls, and <c>checkout_step_many</c> (saga completed). The stores coalesce concurrent calls of one kind
 /// into one call over arrays (one commit per batch); pgbench cannot, so each of its calls carries one checkout. The payment calls are those of the payments comparison (<see cref="PaymentsPgBench"/>), for the
 /// checkout's payment id. Only the PSP and the C# around the calls are missing.
 /// </summary>
@@ -22,10 +22,10 @@ internal static class CheckoutPgBench
         var sku = scenario == "hot" ? $"'{CheckoutBenchDatabase.HotSku}'" : "('sku-' || :sku::text)";
         var pick = scenario == "hot" ? string.Empty : $"\\set sku random(1, {options.Skus})\n";
 
-        // The payments script: "\set n", then the authorization's four calls, then the capture's four.
+        // The payments script: "\set n", then the authorization's calls (a pipeline of claim and read, two writes), then the capture's.
         var payments = PaymentsPgBench.Script(s, idPrefix).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var authorize = string.Join('\n', payments[1..5]);
-        var capture = string.Join('\n', payments[5..9]);
+        var authorize = string.Join('\n', payments[1..7]);
+        var capture = string.Join('\n', payments[7..13]);
         var begin = $"SELECT * FROM {s}.checkout_begin(now(), ARRAY[{id}], ARRAY['k-' || {id}], ARRAY[{Saga(id, sku, 1, 1)}], ARRAY[now() + interval '60 seconds'], 1::smallint, "
             + $"ARRAY[{id}], ARRAY['{Fingerprint}'::uuid], ARRAY[now() + interval '10 minutes'], '{{1}}', ARRAY[{sku}], '{{{CheckoutBenchDatabase.Location}}}', '{{1}}', true, "
             + $"ARRAY[{id}], 'checkout-place', ARRAY['{Fingerprint}'::uuid], ARRAY[gen_random_uuid()], 'ordering.order.placed', ARRAY[{Placed(id, sku)}], 2::smallint, "
@@ -39,7 +39,7 @@ internal static class CheckoutPgBench
         var statements = string.Join('\n', begin, authorize, confirm, capture, complete);
         if (options.PgBenchBatch > 1)
         {
-            statements = string.Join('\n', statements.Split('\n').Select(line => PgBenchBatching.Batched(line, options.PgBenchBatch, options.Skus)));
+            statements = string.Join('\n', statements.Split('\n').Select(line => line.StartsWith('\\') ? line : PgBenchBatching.Batched(line, options.PgBenchBatch, options.Skus)));
         }
 
         return $"\\set n :n + 1\n{pick}{statements}\n";

@@ -112,6 +112,6 @@ internal static class PaymentsLoadRun
         return string.Create(CultureInfo.InvariantCulture,
             $"{TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}; " +
             $"PostgreSQL {reader.GetString(0)} fsync={reader.GetString(1)} synchronous_commit={reader.GetString(2)} wal_sync_method={reader.GetString(3)}; " +
-            $"authorize+capture pairs (8 database calls each); pgbench {options.PgBenchBatch} pair(s) per call; {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up per run");
+            $"authorize+capture pairs (6 database calls each); pgbench {options.PgBenchBatch} pair(s) per call; {options.Duration.TotalSeconds:F0} s measured after {options.Warmup.TotalSeconds:F0} s warm-up per run");
     }
 }

@@ -1,11 +1,12 @@
 namespace Commerce.LoadTests.Payments;
 
 /// <summary>
-/// The raw limit of the payments engine: pgbench making, per authorize+capture pair, the same eight database calls that
+/// The raw limit of the payments engine: pgbench making, per authorize+capture pair, the same six database calls that
 /// <c>PaymentService</c> makes through <c>PostgreSqlPaymentStore</c>, with the same functions, the same row contents and
-/// each call its own durable transaction (with <c>--pgbench-batch k</c>, each call for k payments): claim the authorize key (<c>payment_claim_keys</c>), read the payment, write
-/// it with a pending attempt (<c>payment_write_many</c>), write the settled authorization (event, completed key); then
-/// the same four for the capture, whose settling write also books the journal entry. The store coalesces concurrent
+/// each call its own durable transaction (with <c>--pgbench-batch k</c>, each call for k payments): claim the authorize
+/// key (<c>payment_claim_keys</c>) and read the payment, two statements in one pipeline and one implicit transaction as
+/// the store sends them; write it with a pending attempt (<c>payment_write_many</c>); write the settled authorization
+/// (event, completed key); then the same three for the capture, whose settling write also books the journal entry. The store coalesces concurrent
 /// calls of one kind into one call over arrays; pgbench makes each call for one payment (arrays of one). Only the PSP
 /// (simulated, zero latency in the engine), the coalescing and the C# around the calls are missing.
 /// </summary>
@@ -27,14 +28,18 @@ internal static class PaymentsPgBench
         var captureKey = $"('{idPrefix}-c-' || :client_id::text || '-' || :n::text)";
         return $"""
             \set n :n + 1
+            \startpipeline
             {Claim(s, authorizeKey, id, 0)}
             {Read(s, id)}
+            \endpipeline
             {Write(s, id, expected: 1, status: 0, authorized: 0, captured: 0, attempts: Attempts(id, authorizeKey, authorize: 0, captureKey, capture: null), journal: false,
                 event_: null, key: NoKey)}
             {Write(s, id, expected: 2, status: 1, authorized: 2500, captured: 0, attempts: Attempts(id, authorizeKey, authorize: 1, captureKey, capture: null), journal: false,
                 event_: Event(id, "authorized", "authorize", 1, 2500, 0), key: Key(authorizeKey, id, operation: 0, state: 2, attempt: 1, result: "0::smallint, 1::smallint, 1"))}
+            \startpipeline
             {Claim(s, captureKey, id, 1)}
             {Read(s, id)}
+            \endpipeline
             {Write(s, id, expected: 3, status: 1, authorized: 2500, captured: 0, attempts: Attempts(id, authorizeKey, authorize: 1, captureKey, capture: 0), journal: false,
                 event_: null, key: NoKey)}
             {Write(s, id, expected: 4, status: 3, authorized: 2500, captured: 2500, attempts: Attempts(id, authorizeKey, authorize: 1, captureKey, capture: 1), journal: true,
