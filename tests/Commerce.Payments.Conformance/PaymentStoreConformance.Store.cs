@@ -104,6 +104,43 @@ public abstract partial class PaymentStoreConformance
     }
 
     [Fact]
+    public async Task A_write_with_a_webhook_records_both_or_neither()
+    {
+        // Created with a fresh receipt: both written.
+        var id = NewPaymentId();
+        var created = NewPayment(id);
+        var first = new WebhookReceipt("alpha", "evt_create_" + id, "Authorized", id, Time.GetUtcNow());
+        Assert.Equal(PaymentWriteStatus.Written, await Store.WriteAsync(new PaymentWrite { Payment = created, ExpectedVersion = 0, Webhook = first }, default));
+        Assert.Equal(created, await Store.GetAsync(id, default));
+        Assert.True(await Store.IsWebhookRecordedAsync("alpha", first.EventId, default));
+
+        // Created again (the payment exists) with a fresh receipt: a conflict, and the receipt is not kept.
+        var again = new WebhookReceipt("alpha", "evt_again_" + id, "Authorized", id, Time.GetUtcNow());
+        Assert.Equal(PaymentWriteStatus.VersionConflict, await Store.WriteAsync(new PaymentWrite { Payment = created, ExpectedVersion = 0, Webhook = again }, default));
+        Assert.False(await Store.IsWebhookRecordedAsync("alpha", again.EventId, default));
+
+        // An update at a stale version with a fresh receipt: a conflict, nothing kept.
+        var stale = new WebhookReceipt("alpha", "evt_stale_" + id, "Captured", id, Time.GetUtcNow());
+        Assert.Equal(PaymentWriteStatus.VersionConflict,
+            await Store.WriteAsync(new PaymentWrite { Payment = created with { Version = 4 }, ExpectedVersion = 3, Webhook = stale }, default));
+        Assert.False(await Store.IsWebhookRecordedAsync("alpha", stale.EventId, default));
+        Assert.Equal(created, await Store.GetAsync(id, default));
+
+        // A new payment with a receipt seen before: refused as a duplicate, and the payment is not created.
+        var other = NewPaymentId();
+        Assert.Equal(PaymentWriteStatus.DuplicateWebhook,
+            await Store.WriteAsync(new PaymentWrite { Payment = NewPayment(other), ExpectedVersion = 0, Webhook = first }, default));
+        Assert.Null(await Store.GetAsync(other, default));
+
+        // An update at the current version with a fresh receipt: both written.
+        var update = new WebhookReceipt("alpha", "evt_update_" + id, "Authorized", id, Time.GetUtcNow());
+        var changed = created with { Version = 2, Status = PaymentStatus.Authorized, AuthorizedMinor = 1000 };
+        Assert.Equal(PaymentWriteStatus.Written, await Store.WriteAsync(new PaymentWrite { Payment = changed, ExpectedVersion = 1, Webhook = update }, default));
+        Assert.Equal(changed, await Store.GetAsync(id, default));
+        Assert.True(await Store.IsWebhookRecordedAsync("alpha", update.EventId, default));
+    }
+
+    [Fact]
     public async Task Payments_round_trip_with_attempts_splits_and_references()
     {
         var id = NewPaymentId();

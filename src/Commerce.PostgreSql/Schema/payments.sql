@@ -149,59 +149,14 @@ CREATE INDEX IF NOT EXISTS payment_outbox_pending ON {schema}.payment_outbox (po
     WHERE published_at IS NULL AND dead_lettered_at IS NULL;
 CREATE INDEX IF NOT EXISTS payment_outbox_published ON {schema}.payment_outbox (published_at) WHERE published_at IS NOT NULL;
 
--- Claims a caller's key. Never waits for a lease: a held key is reported, not queued behind.
--- o_status: 0 claimed, 1 resumed, 2 completed, 3 in progress, 4 fingerprint mismatch; the other columns are the key
--- after the claim.
-CREATE OR REPLACE FUNCTION {schema}.payment_claim_key(
-    p_now timestamptz, p_key text, p_operation smallint, p_fingerprint text, p_payment_id text, p_state smallint,
-    p_lease_expires_at timestamptz, p_attempt_number int, p_created_at timestamptz)
-RETURNS TABLE (o_status smallint, o_operation smallint, o_fingerprint text, o_payment_id text, o_state smallint,
-               o_lease_expires_at timestamptz, o_attempt_number int, o_result_outcome smallint, o_result_status smallint,
-               o_result_attempt_number int, o_result_failure_code text, o_result_failure_message text, o_created_at timestamptz)
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    k {schema}.payment_keys%ROWTYPE;
-    status smallint;
-BEGIN
-    LOOP
-        -- A concurrent insert of the same key makes this wait for its transaction, then report a conflict.
-        INSERT INTO {schema}.payment_keys (key, operation, fingerprint, payment_id, state, lease_expires_at, attempt_number, created_at)
-        VALUES (p_key, p_operation, p_fingerprint, p_payment_id, p_state, p_lease_expires_at, p_attempt_number, p_created_at)
-        ON CONFLICT (key) DO NOTHING
-        RETURNING * INTO k;
-        IF FOUND THEN
-            status := 0;
-            EXIT;
-        END IF;
+-- The single-key claim, superseded by payment_claim_keys (the store batches every claim).
+DROP FUNCTION IF EXISTS {schema}.payment_claim_key(timestamptz, text, smallint, text, text, smallint, timestamptz, int, timestamptz);
 
-        -- Take over an open key or an expired lease; the row lock and READ COMMITTED's recheck let one claimer win.
-        UPDATE {schema}.payment_keys
-           SET state = 0, lease_expires_at = p_lease_expires_at
-         WHERE key = p_key AND fingerprint = p_fingerprint
-           AND (state = 1 OR (state = 0 AND lease_expires_at <= p_now))
-        RETURNING * INTO k;
-        IF FOUND THEN
-            status := 1;
-            EXIT;
-        END IF;
-
-        SELECT * INTO k FROM {schema}.payment_keys WHERE key = p_key;
-        IF FOUND THEN
-            status := CASE WHEN k.fingerprint <> p_fingerprint THEN 4 WHEN k.state = 2 THEN 2 ELSE 3 END;
-            EXIT;
-        END IF;
-        -- The key was forgotten or reaped between the statements: claim it afresh.
-    END LOOP;
-
-    RETURN QUERY SELECT status, k.operation, k.fingerprint, k.payment_id, k.state, k.lease_expires_at, k.attempt_number,
-                        k.result_outcome, k.result_status, k.result_attempt_number, k.result_failure_code,
-                        k.result_failure_message, k.created_at;
-END
-$fn$;
-
--- Claims a batch of distinct keys in one call and one transaction, each as payment_claim_key would: one insert for
--- all, one take-over for those that exist, one read for the rest; p_nows[i] is key i's clock. Returns one row per key
--- (o_req its position).
+-- Claims a batch of distinct keys in one call and one transaction. Never waits for a lease: a held key is reported,
+-- not queued behind. Per key: a new key is inserted (status 0 claimed); an open key or one whose lease expired is taken
+-- over (1 resumed); otherwise it is read (2 completed, 3 in progress, 4 fingerprint mismatch). One insert for all, one
+-- take-over for those that exist, one read for the rest; p_nows[i] is key i's clock. Returns one row per key (o_req
+-- its position) with the key as it is after the claim.
 CREATE OR REPLACE FUNCTION {schema}.payment_claim_keys(
     p_nows timestamptz[], p_keys text[], p_operations smallint[], p_fingerprints text[], p_payment_ids text[], p_states smallint[],
     p_lease_expires_at timestamptz[], p_attempt_numbers int[], p_created_at timestamptz[])
@@ -288,117 +243,49 @@ CREATE OR REPLACE FUNCTION {schema}.payment_write(
 RETURNS smallint
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    is_unsettled boolean := coalesce(0 = ANY (a_status) OR 4 = ANY (a_status), false);
-    first_line int[] := '{}';
-    pos int := 1;
+    status smallint;
 BEGIN
-    IF p_expected_version = 0 THEN
-        INSERT INTO {schema}.payments (id, version, status, amount_minor, currency, payment_method, order_id,
-                                       split_sellers, split_amounts, split_bps, authorized_minor, captured_minor,
-                                       refunded_minor, capture_closed, unsettled, created_at, updated_at)
-        VALUES (p_id, p_version, p_status, p_amount_minor, p_currency, p_payment_method, p_order_id,
-                p_split_sellers, p_split_amounts, p_split_bps, p_authorized_minor, p_captured_minor,
-                p_refunded_minor, p_capture_closed, is_unsettled, p_created_at, p_updated_at)
-        ON CONFLICT (id) DO NOTHING;
-        IF NOT FOUND THEN
-            RETURN 1;
-        END IF;
-        IF w_provider IS NOT NULL THEN
-            INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)
-            VALUES (w_provider, w_event_id, w_kind, w_payment_id, w_received_at)
-            ON CONFLICT DO NOTHING;
-            IF NOT FOUND THEN
-                -- The payment row was inserted by this transaction only: taking it back leaves nothing behind.
-                DELETE FROM {schema}.payments WHERE id = p_id;
-                RETURN 2;
+    IF w_provider IS NOT NULL THEN
+        -- The webhook receipt first, so a duplicate is found before anything is written; for an update, the payment is
+        -- locked at its expected version first, so the write below cannot lose a race after the receipt went in.
+        IF p_expected_version = 0 THEN
+            IF EXISTS (SELECT 1 FROM {schema}.payments WHERE id = p_id) THEN
+                RETURN 1;
             END IF;
-        END IF;
-    ELSE
-        IF w_provider IS NOT NULL THEN
-            -- Lock and check the version first, so a duplicate is found before anything is written.
+        ELSE
             PERFORM 1 FROM {schema}.payments WHERE id = p_id AND version = p_expected_version FOR UPDATE;
             IF NOT FOUND THEN
                 RETURN 1;
             END IF;
-            INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)
-            VALUES (w_provider, w_event_id, w_kind, w_payment_id, w_received_at)
-            ON CONFLICT DO NOTHING;
-            IF NOT FOUND THEN
-                RETURN 2;
-            END IF;
         END IF;
-        UPDATE {schema}.payments
-           SET version = p_version, status = p_status, amount_minor = p_amount_minor, currency = p_currency,
-               payment_method = p_payment_method, order_id = p_order_id, split_sellers = p_split_sellers,
-               split_amounts = p_split_amounts, split_bps = p_split_bps, authorized_minor = p_authorized_minor,
-               captured_minor = p_captured_minor, refunded_minor = p_refunded_minor, capture_closed = p_capture_closed,
-               unsettled = is_unsettled, created_at = p_created_at, updated_at = p_updated_at
-         WHERE id = p_id AND version = p_expected_version;
+        INSERT INTO {schema}.payment_webhook_events (provider, event_id, kind, payment_id, received_at)
+        VALUES (w_provider, w_event_id, w_kind, w_payment_id, w_received_at)
+        ON CONFLICT DO NOTHING;
         IF NOT FOUND THEN
-            RETURN 1;
+            RETURN 2;
         END IF;
     END IF;
 
-    -- Every attempt is sent (a payment has a handful); rows that did not change are left as they are.
-    INSERT INTO {schema}.payment_attempts AS t (payment_id, number, operation, provider, amount_minor, is_final, psp_key, status,
-                                                psp_reference, failure_code, failure_message, resolve_tries, created_at, updated_at,
-                                                request_key)
-    SELECT p_id, a.* FROM unnest(a_number, a_operation, a_provider, a_amount_minor, a_is_final, a_psp_key, a_status,
-                                 a_psp_reference, a_failure_code, a_failure_message, a_resolve_tries, a_created_at, a_updated_at,
-                                 a_request_key) AS a
-    ON CONFLICT (payment_id, number) DO UPDATE
-       SET operation = excluded.operation, provider = excluded.provider, amount_minor = excluded.amount_minor,
-           is_final = excluded.is_final, psp_key = excluded.psp_key, status = excluded.status,
-           psp_reference = excluded.psp_reference, failure_code = excluded.failure_code,
-           failure_message = excluded.failure_message, resolve_tries = excluded.resolve_tries,
-           created_at = excluded.created_at, updated_at = excluded.updated_at, request_key = excluded.request_key
-     WHERE (t.*) IS DISTINCT FROM (excluded.*);
-
-    INSERT INTO {schema}.payment_psp_references (provider, psp_reference, payment_id)
-    SELECT a.provider, a.reference, p_id
-      FROM unnest(a_operation, a_provider, a_psp_reference) AS a(operation, provider, reference)
-     WHERE a.operation = 0 AND a.reference IS NOT NULL
-    ON CONFLICT DO NOTHING;
-
-    IF cardinality(p_journal_attempts) > 0 THEN
-        FOR e IN 1 .. cardinality(p_journal_attempts) LOOP
-            first_line := first_line || pos;
-            pos := pos + p_journal_line_counts[e];
-        END LOOP;
-        INSERT INTO {schema}.payment_journal (payment_id, attempt_number, kind, currency, accounts, debits, credits, booked_at)
-        SELECT p_id, p_journal_attempts[e], p_journal_kinds[e], p_currency,
-               p_line_accounts[first_line[e] : first_line[e] + p_journal_line_counts[e] - 1],
-               p_line_debits[first_line[e] : first_line[e] + p_journal_line_counts[e] - 1],
-               p_line_credits[first_line[e] : first_line[e] + p_journal_line_counts[e] - 1],
-               p_journal_booked_at[e]
-          FROM generate_series(1, cardinality(p_journal_attempts)) AS e
-         ORDER BY e;
+    -- The change itself is payment_write_many's with arrays of one: one implementation of a payment write.
+    status := ({schema}.payment_write_many(
+        ARRAY[p_expected_version], ARRAY[p_id], ARRAY[p_version], ARRAY[p_status], ARRAY[p_amount_minor], ARRAY[p_currency],
+        ARRAY[p_payment_method], ARRAY[p_order_id], ARRAY[coalesce(cardinality(p_split_sellers), 0)], p_split_sellers, p_split_amounts, p_split_bps,
+        ARRAY[p_authorized_minor], ARRAY[p_captured_minor], ARRAY[p_refunded_minor], ARRAY[p_capture_closed],
+        ARRAY[p_created_at], ARRAY[p_updated_at],
+        ARRAY[coalesce(cardinality(a_number), 0)], a_number, a_operation, a_provider, a_amount_minor, a_is_final,
+        a_psp_key, a_status, a_psp_reference, a_failure_code, a_failure_message,
+        a_resolve_tries, a_created_at, a_updated_at, a_request_key,
+        ARRAY[coalesce(cardinality(p_journal_attempts), 0)], p_journal_attempts, p_journal_kinds, p_journal_booked_at, p_journal_line_counts,
+        p_line_accounts, p_line_debits, p_line_credits,
+        ARRAY[coalesce(cardinality(p_event_ids), 0)], p_event_ids, p_event_types, p_event_streams, p_event_occurred_at, p_event_payloads,
+        ARRAY[k_key], ARRAY[k_operation], ARRAY[k_fingerprint], ARRAY[k_payment_id], ARRAY[k_state],
+        ARRAY[k_lease_expires_at], ARRAY[k_attempt_number], ARRAY[k_result_outcome], ARRAY[k_result_status],
+        ARRAY[k_result_attempt_number], ARRAY[k_result_failure_code], ARRAY[k_result_failure_message], ARRAY[k_created_at]))[1];
+    IF status <> 0 AND w_provider IS NOT NULL THEN
+        -- A payment created meanwhile by a concurrent insert: take the receipt back (this transaction's own row).
+        DELETE FROM {schema}.payment_webhook_events WHERE provider = w_provider AND event_id = w_event_id;
     END IF;
-
-    IF cardinality(p_event_ids) > 0 THEN
-        INSERT INTO {schema}.payment_outbox (event_id, event_type, stream_id, occurred_at, payload)
-        SELECT v.id, v.type, v.stream, v.occurred_at, v.payload::jsonb
-          FROM unnest(p_event_ids, p_event_types, p_event_streams, p_event_occurred_at, p_event_payloads)
-               WITH ORDINALITY AS v(id, type, stream, occurred_at, payload, o)
-         ORDER BY v.o;
-    END IF;
-
-    IF k_key IS NOT NULL THEN
-        INSERT INTO {schema}.payment_keys (key, operation, fingerprint, payment_id, state, lease_expires_at, attempt_number,
-                                           result_outcome, result_status, result_attempt_number, result_failure_code,
-                                           result_failure_message, created_at)
-        VALUES (k_key, k_operation, k_fingerprint, k_payment_id, k_state, k_lease_expires_at, k_attempt_number,
-                k_result_outcome, k_result_status, k_result_attempt_number, k_result_failure_code,
-                k_result_failure_message, k_created_at)
-        ON CONFLICT (key) DO UPDATE
-           SET operation = excluded.operation, fingerprint = excluded.fingerprint, payment_id = excluded.payment_id,
-               state = excluded.state, lease_expires_at = excluded.lease_expires_at, attempt_number = excluded.attempt_number,
-               result_outcome = excluded.result_outcome, result_status = excluded.result_status,
-               result_attempt_number = excluded.result_attempt_number, result_failure_code = excluded.result_failure_code,
-               result_failure_message = excluded.result_failure_message, created_at = excluded.created_at;
-    END IF;
-
-    RETURN 0;
+    RETURN status;
 END
 $fn$;
 
