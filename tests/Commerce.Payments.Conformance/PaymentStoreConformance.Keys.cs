@@ -159,6 +159,72 @@ public abstract partial class PaymentStoreConformance
         Assert.Equal(IdempotencyClaimStatus.FingerprintMismatch, mismatch.Claim.Status);
     }
 
+    [Fact]
+    public async Task A_claim_that_finds_its_key_completed_carries_the_payment_that_completed_it()
+    {
+        // The read comes after the claim: a claim that sees the key completed must see the write that completed it.
+        var claims = Assert.IsAssignableFrom<IKeyClaimWithPayment>(Store);
+        var now = Time.GetUtcNow();
+        for (var round = 0; round < 20; round++)
+        {
+            var id = NewPaymentId();
+            var created = NewPayment(id);
+            await Store.WriteAsync(new PaymentWrite { Payment = created, ExpectedVersion = 0 }, default);
+            var key = NewKey().Value;
+            var held = await claims.ClaimKeyWithPaymentAsync(Candidate(key, id, now), now, default);
+            var completed = held.Claim.Record with
+            {
+                State = IdempotencyState.Completed,
+                AttemptNumber = 1,
+                Result = new StoredPaymentResult(PaymentOutcome.Succeeded, PaymentStatus.Authorized, 1, null, null),
+            };
+
+            var racing = Enumerable.Range(0, 8)
+                .Select(_ => Task.Run(async () => await claims.ClaimKeyWithPaymentAsync(Candidate(key, id, now), now, default)))
+                .ToList();
+            var write = Task.Run(async () => await Store.WriteAsync(new PaymentWrite { Payment = created with { Version = 2 }, ExpectedVersion = 1, Key = completed }, default));
+            Assert.Equal(PaymentWriteStatus.Written, await write);
+            var answers = (await Task.WhenAll(racing)).Append(await claims.ClaimKeyWithPaymentAsync(Candidate(key, id, now), now, default)).ToList();
+
+            Assert.Equal(IdempotencyClaimStatus.Completed, answers[^1].Claim.Status);
+            foreach (var answer in answers)
+            {
+                Assert.Contains(answer.Claim.Status, new[] { IdempotencyClaimStatus.InProgress, IdempotencyClaimStatus.Completed });
+                if (answer.Claim.Status == IdempotencyClaimStatus.Completed)
+                {
+                    Assert.Equal(2, answer.Payment!.Version);
+                }
+            }
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_payment_changed_between_the_claim_and_the_operation_is_read_again()
+    {
+        // The claim's payment is only the first pass's: a write that lost to a concurrent one reads the payment again.
+        var racing = new CrashingPaymentStore(Store);
+        var service = CreateService(racing, ("alpha", Alpha, 0));
+        var authorized = await AuthorizeAsync(1000, service);
+        var id = authorized.Payment.Id;
+        var interleaved = false;
+        racing.AfterClaimWithPayment = async () =>
+        {
+            racing.AfterClaimWithPayment = null;
+            var current = (await Store.GetAsync(id, default))!;
+            var touched = current with { Version = current.Version + 1, UpdatedAt = current.UpdatedAt.AddSeconds(1) };
+            Assert.Equal(PaymentWriteStatus.Written, await Store.WriteAsync(new PaymentWrite { Payment = touched, ExpectedVersion = current.Version }, default));
+            interleaved = true;
+        };
+
+        var captured = await service.CaptureAsync(new CapturePaymentRequest(id, NewKey(), Usd(400)), default);
+
+        Assert.True(captured.Succeeded);
+        Assert.Equal(KeysWithPayments, interleaved);
+        Assert.Equal(authorized.Payment.Version + (interleaved ? 3 : 2), captured.Payment.Version);
+        Assert.Equal(400, (await Store.GetAsync(id, default))!.CapturedMinor);
+        Assert.Equal(1, Alpha.Captures);
+    }
+
     private static IdempotencyRecord Candidate(string key, PaymentId paymentId, DateTimeOffset now) => new()
     {
         Key = key,

@@ -23,9 +23,9 @@ public enum CrashPoint
 
 /// <summary>
 /// A store that "crashes" (throws) at a chosen write, to test recovery between any two steps. It holds keys when the
-/// store it wraps does.
+/// store it wraps does, and answers a claim with its payment as the payment stores do.
 /// </summary>
-public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore, IIdempotencyKeyStore
+public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore, IIdempotencyKeyStore, IKeyClaimWithPayment
 {
     private IIdempotencyKeyStore InnerKeys => inner as IIdempotencyKeyStore ?? throw new InvalidOperationException("The wrapped store holds no keys.");
 
@@ -36,6 +36,9 @@ public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore, I
 
     /// <summary>Where the crash strikes.</summary>
     public CrashPoint Point { get; set; }
+
+    /// <summary>Runs after a claim with its payment, before the caller gets the answer: stands for a concurrent writer.</summary>
+    public Func<ValueTask>? AfterClaimWithPayment { get; set; }
 
     /// <inheritdoc />
     public IOutboxStore Outbox => inner.Outbox;
@@ -61,6 +64,20 @@ public sealed class CrashingPaymentStore(IPaymentStore inner) : IPaymentStore, I
     /// <inheritdoc />
     public ValueTask<IdempotencyClaim> ClaimKeyAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken) =>
         InnerKeys.ClaimKeyAsync(candidate, now, cancellationToken);
+
+    /// <inheritdoc />
+    async ValueTask<KeyClaimWithPayment> IKeyClaimWithPayment.ClaimKeyWithPaymentAsync(IdempotencyRecord candidate, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var answer = inner is IKeyClaimWithPayment claims
+            ? await claims.ClaimKeyWithPaymentAsync(candidate, now, cancellationToken)
+            : new KeyClaimWithPayment(await InnerKeys.ClaimKeyAsync(candidate, now, cancellationToken), await inner.GetAsync(candidate.PaymentId, cancellationToken));
+        if (AfterClaimWithPayment is { } concurrentWriter)
+        {
+            await concurrentWriter();
+        }
+
+        return answer;
+    }
 
     /// <inheritdoc />
     public ValueTask ReleaseKeyAsync(string key, bool forget, CancellationToken cancellationToken) => InnerKeys.ReleaseKeyAsync(key, forget, cancellationToken);

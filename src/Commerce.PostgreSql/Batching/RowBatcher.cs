@@ -150,7 +150,8 @@ internal class RowBatcher<TCall, TRow, TKey> : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
-                    // The batch is one transaction: on failure none of it was applied.
+                    // The batch is one transaction: a failure before its commit applied none of it; one after it (the
+                    // connection lost while reading the answer) is, for the callers, a crash after the write.
                     foreach (var failed in batch)
                     {
                         failed.Fail(ex);

@@ -80,7 +80,12 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
         return new KeyClaimWithPayment(call.Claim, call.Payment);
     }
 
-    /// <summary>Runs one coalesced batch of claims. Claims answer with statuses, so the call fails only as a whole (the connection).</summary>
+    /// <summary>
+    /// Runs one coalesced batch of claims, with the payments the claimers asked for read by a second statement in the same
+    /// transaction. Claims answer with statuses, so the batch fails only as a whole: a server error undoes every claim of
+    /// it; a failure after the commit (the connection, a row that cannot be read back) leaves its keys held until their
+    /// lease ends, as a crash of the callers would.
+    /// </summary>
     private async Task ExecuteClaimsAsync(List<ClaimCall> batch)
     {
         var n = batch.Count;
@@ -142,8 +147,14 @@ public sealed partial class PostgreSqlPaymentStore : IPaymentStore, IIdempotency
                 call.Claim = new IdempotencyClaim((IdempotencyClaimStatus)reader.GetInt16(1), ReadKey(reader, 2, call.Candidate.Key));
             }
 
-            if (reads > 0 && await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+            if (reads > 0)
             {
+                if (!await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    // Never expected: a missing read must fail the calls, not pass for "no such payment".
+                    throw new InvalidOperationException("The claims' batch returned no payments result.");
+                }
+
                 var payments = await ReadPaymentsAsync(reader, CancellationToken.None).ConfigureAwait(false);
                 foreach (var call in batch)
                 {
