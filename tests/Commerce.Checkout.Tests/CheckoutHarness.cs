@@ -1,3 +1,4 @@
+using Commerce.Checkout.Conformance;
 using Commerce.Checkout.InMemory;
 using Commerce.Inventory;
 using Commerce.Ordering;
@@ -80,77 +81,15 @@ internal sealed class CheckoutHarness : IAsyncDisposable
         return (level!.OnHand, level.Reserved);
     }
 
-    /// <summary>
-    /// What the recovery workers of both engines do over time: passes of the payments resolver and the checkout
-    /// recovery, each after the leases ran out, until no saga is left to drive.
-    /// </summary>
-    public async Task RecoverAllAsync(IEnumerable<CheckoutRequest> requests, int maxPasses = 20, TimeSpan? firstDelay = null)
-    {
-        var keys = requests.Select(r => r.IdempotencyKey).ToArray();
-        for (var pass = 0; pass < maxPasses; pass++)
-        {
-            Time.Advance(pass == 0 && firstDelay is { } delay ? delay : Options.SagaLease + TimeSpan.FromMinutes(1));
-            await Inventory.ExpireDueReservationsAsync();
-            foreach (var key in keys)
-            {
-                if (await Store.FindByKeyAsync(key, default) is { } saga)
-                {
-                    await Payments.ResolveAsync(saga.PaymentId, default);
-                }
-            }
+    /// <summary>The recovery passes and the settled-state invariants shared with the PostgreSQL crash tests.</summary>
+    public CheckoutSettlement Settlement => new(Time, Options, Inventory, Orders, Store, Payments, Checkout, Psp);
 
-            await Checkout.RecoverDueAsync();
-            if ((await Store.ListDueAsync(Time.GetUtcNow().AddYears(1), 1, default)).Count == 0)
-            {
-                return;
-            }
-        }
-    }
+    /// <inheritdoc cref="CheckoutSettlement.RecoverAllAsync"/>
+    public Task RecoverAllAsync(IEnumerable<CheckoutRequest> requests, int maxPasses = 20, TimeSpan? firstDelay = null) =>
+        Settlement.RecoverAllAsync(requests, maxPasses, firstDelay);
 
-    /// <summary>
-    /// The invariants after everything settled: no stock held, every started checkout completed (paid order,
-    /// captured payment, committed stock) or compensated (no live order, no open authorization, stock back), and the
-    /// PSP authorized exactly the checkouts that completed plus those it voided.
-    /// </summary>
-    public async Task AssertSettledAsync(IEnumerable<CheckoutRequest> requests, IEnumerable<Sku> skus)
-    {
-        foreach (var sku in skus)
-        {
-            Assert.Equal(0, (await StockAsync(sku)).Reserved);
-        }
-
-        var completed = 0;
-        foreach (var request in requests)
-        {
-            var saga = await Store.FindByKeyAsync(request.IdempotencyKey, default);
-            if (saga is null)
-            {
-                continue;
-            }
-
-            var order = await Orders.GetAsync(saga.OrderId);
-            var payment = await Payments.GetAsync(saga.PaymentId, default);
-            var reservation = await Inventory.GetReservationAsync(saga.ReservationId);
-            Assert.True(saga.IsFinished || saga.Step == CheckoutStep.AwaitingShipment, $"{saga.Id} stuck at {saga.Step} ({saga.FailureCode})");
-            if (saga.Step == CheckoutStep.Completed)
-            {
-                completed++;
-                Assert.Equal(OrderState.Paid, order!.State);
-                Assert.Equal(PaymentStatus.Captured, payment!.Status);
-                Assert.Equal(saga.TotalMinor, payment.CapturedMinor);
-                Assert.Equal(ReservationState.Committed, reservation!.State);
-            }
-            else if (saga.Step == CheckoutStep.Compensated)
-            {
-                Assert.True(order is null || order.State == OrderState.Cancelled, $"{saga.Id}: order {order?.State}");
-                Assert.True(payment is null or { Status: PaymentStatus.Failed or PaymentStatus.Voided }, $"{saga.Id}: payment {payment?.Status}");
-                Assert.True(reservation is null || reservation.State != ReservationState.Active);
-            }
-        }
-
-        Assert.Equal(completed, Psp.Captures);
-        Assert.Equal(completed + Psp.Voids, Psp.Authorizations);
-    }
+    /// <inheritdoc cref="CheckoutSettlement.AssertSettledAsync"/>
+    public Task AssertSettledAsync(IEnumerable<CheckoutRequest> requests, IEnumerable<Sku> skus) => Settlement.AssertSettledAsync(requests, skus);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Commerce.Checkout;
+using Commerce.Checkout.Conformance;
 using Commerce.Checkout.Storage;
 using Commerce.Inventory;
 using Commerce.Ordering;
@@ -277,70 +278,13 @@ public sealed class PostgreSqlCheckoutCrashTests
             return (level!.OnHand, level.Reserved);
         }
 
-        /// <summary>Passes of the reservation sweeper, the payments resolver and the checkout recovery, each after the leases ran out.</summary>
-        public async Task RecoverAllAsync(IEnumerable<CheckoutRequest> requests, int maxPasses = 20, TimeSpan? firstDelay = null)
-        {
-            var keys = requests.Select(r => r.IdempotencyKey).ToArray();
-            for (var pass = 0; pass < maxPasses; pass++)
-            {
-                Time.Advance(pass == 0 && firstDelay is { } delay ? delay : Options.SagaLease + TimeSpan.FromMinutes(1));
-                await Inventory.ExpireDueReservationsAsync();
-                foreach (var key in keys)
-                {
-                    if (await Store.FindByKeyAsync(key, default) is { } saga)
-                    {
-                        await Payments.ResolveAsync(saga.PaymentId, default);
-                    }
-                }
+        // The crashes are injected once each, so the recovery passes run clean.
+        public Task RecoverAllAsync(IEnumerable<CheckoutRequest> requests, int maxPasses = 20, TimeSpan? firstDelay = null) =>
+            Settlement.RecoverAllAsync(requests, maxPasses, firstDelay);
 
-                // The crashes were injected once each; recovery runs clean.
-                await Checkout.RecoverDueAsync();
-                if ((await Store.ListDueAsync(Time.GetUtcNow().AddYears(1), 1, default)).Count == 0)
-                {
-                    return;
-                }
-            }
-        }
+        public Task AssertSettledAsync(IEnumerable<CheckoutRequest> requests, IEnumerable<Sku> skus) => Settlement.AssertSettledAsync(requests, skus);
 
-        public async Task AssertSettledAsync(IEnumerable<CheckoutRequest> requests, IEnumerable<Sku> skus)
-        {
-            foreach (var sku in skus)
-            {
-                Assert.Equal(0, (await StockAsync(sku)).Reserved);
-            }
-
-            var completed = 0;
-            foreach (var request in requests)
-            {
-                var saga = await Store.FindByKeyAsync(request.IdempotencyKey, default);
-                if (saga is null)
-                {
-                    continue;
-                }
-
-                var order = await Orders.GetAsync(saga.OrderId);
-                var payment = await Payments.GetAsync(saga.PaymentId, default);
-                var reservation = await Inventory.GetReservationAsync(saga.ReservationId);
-                Assert.True(saga.IsFinished, $"{saga.Id} stuck at {saga.Step} ({saga.FailureCode})");
-                if (saga.Step == CheckoutStep.Completed)
-                {
-                    completed++;
-                    Assert.Equal(OrderState.Paid, order!.State);
-                    Assert.Equal(PaymentStatus.Captured, payment!.Status);
-                    Assert.Equal(saga.TotalMinor, payment.CapturedMinor);
-                    Assert.Equal(ReservationState.Committed, reservation!.State);
-                }
-                else
-                {
-                    Assert.True(order is null || order.State == OrderState.Cancelled, $"{saga.Id}: order {order?.State}");
-                    Assert.True(payment is null or { Status: PaymentStatus.Failed or PaymentStatus.Voided }, $"{saga.Id}: payment {payment?.Status}");
-                    Assert.True(reservation is null || reservation.State != ReservationState.Active);
-                }
-            }
-
-            Assert.Equal(completed, Psp.Captures);
-            Assert.Equal(completed + Psp.Voids, Psp.Authorizations);
-        }
+        private CheckoutSettlement Settlement => new(Time, Options, Inventory, Orders, Store, Payments, Checkout, Psp);
 
         public async ValueTask DisposeAsync()
         {
