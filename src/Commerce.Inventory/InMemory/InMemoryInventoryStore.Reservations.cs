@@ -49,8 +49,7 @@ public sealed partial class InMemoryInventoryStore
                 {
                     var row = rows[i];
                     row.Reserved += lines[i].Quantity;
-                    row.Movements.Add(new StockMovement(
-                        NextSequence(), row.Sku, row.Location, StockMovementKind.Reserved, 0, lines[i].Quantity, "reserved", command.Id.Value, command.Now));
+                    row.Movements.Add(NextSequence(), StockMovementKind.Reserved, 0, lines[i].Quantity, "reserved", command.Id.Value, command.Now);
                 }
 
                 AppendEvent(entry.ToReservation(), command.Now);
@@ -224,7 +223,7 @@ public sealed partial class InMemoryInventoryStore
                 row.Reserved -= quantity;
                 var onHandDelta = state == ReservationState.Committed ? -quantity : 0;
                 row.OnHand += onHandDelta;
-                row.Movements.Add(new StockMovement(NextSequence(), row.Sku, row.Location, kind, onHandDelta, -quantity, reason, entry.Id.Value, now));
+                row.Movements.Add(NextSequence(), kind, onHandDelta, -quantity, reason, entry.Id.Value, now);
             }
 
             entry.State = state;

@@ -118,8 +118,7 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
             {
                 row.OnHand = onHand;
                 var kind = change.Kind == StockChangeKind.Adjust ? StockMovementKind.Adjusted : StockMovementKind.Synced;
-                row.Movements.Add(new StockMovement(
-                    NextSequence(), change.Sku, change.Location, kind, onHandDelta, 0, change.Reason, change.IdempotencyKey.Value, change.Now));
+                row.Movements.Add(NextSequence(), kind, onHandDelta, 0, change.Reason, change.IdempotencyKey.Value, change.Now);
                 _outbox?.Append(InventoryEventTypes.StockAdjusted, $"{change.Sku}@{change.Location}", change.Now, new StockAdjustedEvent(
                     change.Sku.Value, change.Location.Value, change.Kind == StockChangeKind.Adjust ? "adjust" : "sync",
                     onHandDelta, onHand, row.Reserved, change.Reason, change.IdempotencyKey.Value), SerializePayload);
@@ -144,7 +143,7 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
         {
             lock (row)
             {
-                all.AddRange(row.Movements);
+                row.Movements.CopyTo(row.Sku, row.Location, all);
             }
         }
 
@@ -203,7 +202,7 @@ public sealed partial class InMemoryInventoryStore : IInventoryStore
 
         public long BackorderLimit { get; set; }
 
-        public List<StockMovement> Movements { get; } = [];
+        public MovementLog Movements { get; } = new();
 
         public long Reservable => OnHand - Reserved + BackorderLimit;
 
