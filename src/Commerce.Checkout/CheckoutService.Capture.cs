@@ -43,9 +43,9 @@ public sealed partial class CheckoutService
     }
 
     /// <summary>
-    /// Captures a seller's share of the checkout that placed <paramref name="orderId"/> (on-shipment mode); the last
-    /// seller's capture is final and completes the saga. Each share is captured once, under a key derived from the
-    /// checkout and the seller.
+    /// Captures a seller's share of the checkout that placed <paramref name="orderId"/> (on-shipment mode); recording the
+    /// last share completes the saga. Each share is captured once, under a key derived from the checkout and the seller,
+    /// with the same request whatever the order in which sellers ship, so concurrent shipments and redeliveries replay.
     /// </summary>
     public async ValueTask<ShipmentCaptureOutcome> CaptureShipmentAsync(OrderId orderId, SellerId seller, CancellationToken cancellationToken = default)
     {
@@ -71,7 +71,10 @@ public sealed partial class CheckoutService
                 return ShipmentCaptureOutcome.NotApplicable;
             }
 
-            var isFinal = saga.CapturedSellers.Count + 1 == shares.Count;
+            // A share's capture request never depends on which other shares were recorded first: two sellers shipping at
+            // once would otherwise each send a different body under their one key on the retry after a lost saga write.
+            // The shares add up to the authorized total, so the last one to land captures the payment in full anyway.
+            var isFinal = shares.Count == 1;
             PaymentResult result;
             try
             {

@@ -111,7 +111,7 @@ public sealed class AdmissionTests
     public async Task A_sold_out_sku_is_refused_without_the_store_until_the_recheck_interval_passes()
     {
         await using var h = CheckoutHarness.Create(o => o.SoldOutRecheckInterval = TimeSpan.FromSeconds(1));
-        var counting = new CountingStore(h.Store);
+        var counting = new ObservingStore(h.Store);
         await using var checkout = new CheckoutService(counting, h.Payments, h.Catalog, Microsoft.Extensions.Options.Options.Create(h.Options), h.Time);
         var sku = await h.SkuAsync(1);
         Assert.Equal(CheckoutStatus.Completed, (await checkout.CheckoutAsync(h.Request(sku))).Status);
@@ -177,34 +177,5 @@ public sealed class AdmissionTests
         gate.Reopen(sku);
         Assert.False(gate.ShouldRefuse(sku));
         Assert.Equal(0, gate.Count);
-    }
-
-    /// <summary>Counts how often the store's begin is reached.</summary>
-    private sealed class CountingStore(ICheckoutSagaStore inner) : ICheckoutSagaStore
-    {
-        private int _begins;
-
-        public int Begins => _begins;
-
-        public ValueTask<BeginResult> BeginAsync(CheckoutSaga saga, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _begins);
-            return inner.BeginAsync(saga, cancellationToken);
-        }
-
-        public ValueTask<ConfirmResult> ConfirmAsync(CheckoutSaga saga, CancellationToken cancellationToken) => inner.ConfirmAsync(saga, cancellationToken);
-
-        public ValueTask<SagaWriteResult> CompensateAsync(CheckoutSaga saga, CancellationToken cancellationToken) => inner.CompensateAsync(saga, cancellationToken);
-
-        public ValueTask<SagaWriteResult> UpdateAsync(CheckoutSaga saga, CancellationToken cancellationToken) => inner.UpdateAsync(saga, cancellationToken);
-
-        public ValueTask<CheckoutSaga?> GetAsync(CheckoutId id, CancellationToken cancellationToken) => inner.GetAsync(id, cancellationToken);
-
-        public ValueTask<CheckoutSaga?> FindByKeyAsync(IdempotencyKey key, CancellationToken cancellationToken) => inner.FindByKeyAsync(key, cancellationToken);
-
-        public ValueTask<CheckoutSaga?> FindByOrderAsync(OrderId orderId, CancellationToken cancellationToken) => inner.FindByOrderAsync(orderId, cancellationToken);
-
-        public ValueTask<IReadOnlyList<CheckoutSaga>> ListDueAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken) =>
-            inner.ListDueAsync(now, maxCount, cancellationToken);
     }
 }

@@ -88,6 +88,82 @@ public sealed class PaymentOutcomeTests
             new EventEnvelope(Guid.NewGuid(), OrderEventTypes.Paid, orderId.Value, h.Time.GetUtcNow(), "{}"u8.ToArray())));
     }
 
+    [Fact]
+    public async Task Sellers_shipping_at_once_each_capture_their_share_and_complete_the_saga()
+    {
+        // The PSP holds each call until the clock moves, so both shipments are handled while the other is in flight.
+        var latency = TimeSpan.FromMilliseconds(100);
+        await using var h = CheckoutHarness.Create(o => o.CaptureMode = CaptureMode.OnShipment, new SimulatedPaymentProviderOptions { Latency = latency });
+        var result = await RunAsync(h, h.Checkout.CheckoutAsync(await TwoSellerRequestAsync(h)).AsTask(), latency);
+        var orderId = result.OrderId!.Value;
+
+        var outcomes = await RunAsync(h, Task.WhenAll(
+            h.Checkout.CaptureShipmentAsync(orderId, CheckoutHarness.SellerA).AsTask(),
+            h.Checkout.CaptureShipmentAsync(orderId, CheckoutHarness.SellerB).AsTask()), latency);
+
+        // One may be told to retry (the payment was busy with the other); the event's redelivery then captures it.
+        foreach (var seller in new[] { CheckoutHarness.SellerA, CheckoutHarness.SellerB })
+        {
+            Assert.Equal(ShipmentCaptureOutcome.Captured, await RunAsync(h, h.Checkout.CaptureShipmentAsync(orderId, seller).AsTask(), latency));
+        }
+
+        Assert.Contains(ShipmentCaptureOutcome.Captured, outcomes);
+        await AssertFullyCapturedAsync(h, result);
+    }
+
+    [Fact]
+    public async Task A_share_recorded_by_another_seller_meanwhile_replays_the_same_capture()
+    {
+        // Seller B read the saga before seller A's capture was recorded: B captures as if nobody had, loses the saga
+        // write, reads again and retries under its key. The retry must be the same request, or payments refuses it as a
+        // reused key and every redelivery of B's event fails the same way.
+        await using var h = CheckoutHarness.Create(o => o.CaptureMode = CaptureMode.OnShipment);
+        var result = await h.Checkout.CheckoutAsync(await TwoSellerRequestAsync(h));
+        var orderId = result.OrderId!.Value;
+        var observing = new ObservingStore(h.Store) { StaleOrderRead = await h.Store.FindByOrderAsync(orderId, default) };
+        await using var sellerB = new CheckoutService(observing, h.Payments, h.Catalog, Microsoft.Extensions.Options.Options.Create(h.Options), h.Time);
+
+        Assert.Equal(ShipmentCaptureOutcome.Captured, await h.Checkout.CaptureShipmentAsync(orderId, CheckoutHarness.SellerA));
+        Assert.Equal(ShipmentCaptureOutcome.Captured, await sellerB.CaptureShipmentAsync(orderId, CheckoutHarness.SellerB));
+
+        Assert.Null(observing.StaleOrderRead);
+        await AssertFullyCapturedAsync(h, result);
+    }
+
+    private static async Task<CheckoutRequest> TwoSellerRequestAsync(CheckoutHarness h)
+    {
+        var a = await h.SkuAsync(5, CheckoutHarness.SellerA);
+        var b = await h.SkuAsync(5, CheckoutHarness.SellerB);
+        return h.Request(a, 2) with { Lines = [new CheckoutLine(a, 2, CheckoutHarness.Price), new CheckoutLine(b, 1, CheckoutHarness.Price)] };
+    }
+
+    private static async Task AssertFullyCapturedAsync(CheckoutHarness h, CheckoutResult result)
+    {
+        var payment = await h.Payments.GetAsync(result.PaymentId!.Value, default);
+        Assert.Equal(3_000, payment!.CapturedMinor);
+        Assert.Equal(PaymentStatus.Captured, payment.Status);
+        Assert.Equal(2, h.Psp.Captures);
+        var saga = (await h.Store.GetAsync(result.CheckoutId!.Value, default))!;
+        Assert.Equal(CheckoutStep.Completed, saga.Step);
+        Assert.Equal(2, saga.CapturedSellers.Count);
+
+        // A redelivered event after completion replays without another PSP call.
+        Assert.Equal(ShipmentCaptureOutcome.Captured, await h.Checkout.CaptureShipmentAsync(result.OrderId!.Value, CheckoutHarness.SellerA));
+        Assert.Equal(2, h.Psp.Captures);
+    }
+
+    /// <summary>Moves the fake clock in PSP-latency steps until <paramref name="task"/> finishes.</summary>
+    private static async Task<T> RunAsync<T>(CheckoutHarness h, Task<T> task, TimeSpan step)
+    {
+        for (var i = 0; i < 1_000 && !task.IsCompleted; i++)
+        {
+            await Task.Delay(1);
+            h.Time.Advance(step);
+        }
+
+        return await task;
+    }
+
     private static EventEnvelope ShippedEvent(OrderId orderId, SellerId seller)
     {
         var payload = new OrderEventPayload(orderId.Value, 3, Guid.NewGuid(), OrderEventTypes.FulfilmentShipped, "ship", seller.Value, null,
