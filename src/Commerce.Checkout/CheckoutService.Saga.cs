@@ -146,8 +146,22 @@ public sealed partial class CheckoutService
         }
         catch (CommerceException e)
         {
-            // Refused by payments before any PSP I/O (no provider for the currency, a bad token): nothing to void.
-            return await FailAsync(saga, CheckoutErrorCodes.PaymentFailed, e.Error.Message, cancellationToken).ConfigureAwait(false);
+            // Usually refused before any PSP I/O (no provider for the currency, a bad token), but the payment may have moved
+            // on without this request: say the resolver settled an unknown outcome as authorized after the key's record
+            // was gone. Act on the payment as stored, never on the assumption that nothing was authorized.
+            var payment = await _payments.GetAsync(saga.PaymentId, cancellationToken).ConfigureAwait(false);
+            switch (payment)
+            {
+                case { InFlight: not null } or { Status: PaymentStatus.Unknown }:
+                    return await WaitAsync(saga, CheckoutErrorCodes.PaymentPending, cancellationToken).ConfigureAwait(false);
+                case { Status: PaymentStatus.Authorized }:
+                    return await ConfirmAsync(saga, cancellationToken).ConfigureAwait(false);
+                case null or { Status: PaymentStatus.Created or PaymentStatus.Failed or PaymentStatus.Voided }:
+                    return await FailAsync(saga, CheckoutErrorCodes.PaymentFailed, e.Error.Message, cancellationToken).ConfigureAwait(false);
+                default:
+                    // Captured or refunded by someone else: money moved, so compensation goes through the payment's state.
+                    return await DecideFailureAsync(saga, CheckoutErrorCodes.PaymentFailed, e.Error.Message, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await HookAsync("authorized", saga).ConfigureAwait(false);

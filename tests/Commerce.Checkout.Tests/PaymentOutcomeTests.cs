@@ -39,6 +39,32 @@ public sealed class PaymentOutcomeTests
     }
 
     [Fact]
+    public async Task An_authorization_settled_after_its_key_expired_is_voided_not_left_open()
+    {
+        // The outcome stays unknown past the key retention window; then the resolver learns the PSP did authorize. The
+        // saga's retry of the authorization is refused (the payment is no longer awaiting one): the saga must act on
+        // the stored payment and void it, not assume nothing was authorized.
+        await using var h = CheckoutHarness.Create();
+        var sku = await h.SkuAsync(5);
+        var request = h.Request(sku, 2, token: SimulatedPaymentProvider.LostResponseToken);
+        var pending = await h.Checkout.CheckoutAsync(request);
+        Assert.Equal(CheckoutErrorCodes.PaymentPending, pending.Error!.Code);
+
+        h.Time.Advance(TimeSpan.FromHours(25));
+        await h.Inventory.ExpireDueReservationsAsync();
+        await h.Payments.ResolveAsync(pending.PaymentId!.Value, default);
+        Assert.Equal(PaymentStatus.Authorized, (await h.Payments.GetAsync(pending.PaymentId!.Value, default))!.Status);
+        await h.RecoverAllAsync([request]);
+
+        var done = await h.Checkout.CheckoutAsync(request);
+        Assert.Equal(CheckoutStatus.Failed, done.Status);
+        Assert.Equal(CheckoutErrorCodes.ReservationExpired, done.Error!.Code);
+        Assert.Equal(PaymentStatus.Voided, (await h.Payments.GetAsync(pending.PaymentId!.Value, default))!.Status);
+        Assert.Equal((5, 0), await h.StockAsync(sku));
+        await h.AssertSettledAsync([request], [sku]);
+    }
+
+    [Fact]
     public async Task A_payment_provider_failure_compensates()
     {
         await using var h = CheckoutHarness.Create(psp: new SimulatedPaymentProviderOptions { ErrorRate = 1.0 });
